@@ -1,0 +1,346 @@
+/*
+ * The metric catalogue. Each metric is defined here once, with the formula
+ * perfgate uses; `perfgate metrics` prints this same text, and requirement
+ * parsing, analysis and reporters all look metrics up here.
+ */
+#include "metrics.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+#define LAT(name_, summary_, formula_) {name_, PG_MU_NS, 1, PG_LOWER_IS_BETTER, summary_, formula_}
+
+static const pg_metric_def catalogue[] = {
+	LAT("e2e", "End-to-end request latency",
+	    "t(last byte of the response) - t(scheduled start of the request). "
+	    "Successful requests only. In closed loop a request is scheduled the moment its "
+	    "virtual user becomes free."),
+	LAT("ttft", "Time to first token",
+	    "t(first response chunk carrying generated content) - t(scheduled start). "
+	    "Chunks with only a role or an empty string do not count. For a non-streamed "
+	    "response the whole body is the first chunk, so ttft = e2e."),
+	LAT("itl", "Inter-token latency (chunk gaps)",
+	    "t(content chunk k) - t(content chunk k-1) for k >= 2 within one response, pooled "
+	    "over all successful requests. Chunks parsed from the same network read share one "
+	    "arrival time, so their gap is 0."),
+	LAT("tpot", "Time per output token, per request",
+	    "(e2e - ttft) / (output_tokens - 1), one value per successful request with "
+	    "output_tokens >= 2; output_tokens from server usage when reported, else the number "
+	    "of content chunks."),
+	LAT("schedule_lag", "Load generator schedule lag",
+	    "t(request handed to the transport) - t(scheduled start). Large values mean the "
+	    "generator, not the server, delayed requests."),
+	{"throughput.rps", PG_MU_PER_S, 0, PG_HIGHER_IS_BETTER, "Completed requests per second",
+	 "successful requests that completed inside the measured window / window length in "
+	 "seconds. The window starts when warmup ends and ends when the load stops (duration) "
+	 "or the last measured request completes (request count)."},
+	{"output_tokens_per_s", PG_MU_PER_S, 0, PG_HIGHER_IS_BETTER, "Output token throughput",
+	 "output tokens of the successful requests that completed inside the measured window / "
+	 "window length in seconds."},
+	{"errors.rate", PG_MU_RATIO, 0, PG_LOWER_IS_BETTER, "Share of failed requests",
+	 "failed / (succeeded + failed) over measured requests; a failure is any of connect, "
+	 "timeout, network, http (non-2xx), stream (error object in the body) or protocol "
+	 "(malformed or incomplete response)."},
+	{"errors.count", PG_MU_COUNT, 0, PG_LOWER_IS_BETTER, "Failed requests",
+	 "number of measured requests that failed, any class."},
+	{"errors.connect_rate", PG_MU_RATIO, 0, PG_LOWER_IS_BETTER, "Share failing to connect",
+	 "requests that could not resolve or connect / measured requests."},
+	{"errors.timeout_rate", PG_MU_RATIO, 0, PG_LOWER_IS_BETTER, "Share timing out",
+	 "requests whose per-request timeout expired / measured requests."},
+	{"errors.network_rate", PG_MU_RATIO, 0, PG_LOWER_IS_BETTER, "Share reset or cut",
+	 "requests whose connection was reset or closed mid-transfer / measured requests."},
+	{"errors.http_rate", PG_MU_RATIO, 0, PG_LOWER_IS_BETTER, "Share with a non-2xx status",
+	 "requests answered with an HTTP status outside 200-299 / measured requests."},
+	{"errors.stream_rate", PG_MU_RATIO, 0, PG_LOWER_IS_BETTER, "Share with an error object",
+	 "requests whose body or stream carried an error object / measured requests."},
+	{"errors.protocol_rate", PG_MU_RATIO, 0, PG_LOWER_IS_BETTER, "Share with malformed responses",
+	 "requests whose response could not be parsed or ended early / measured requests."},
+	{"requests.total", PG_MU_COUNT, 0, PG_HIGHER_IS_BETTER, "Measured requests",
+	 "requests started after warmup and finished (succeeded + failed)."},
+	{"requests.succeeded", PG_MU_COUNT, 0, PG_HIGHER_IS_BETTER, "Successful requests",
+	 "measured requests with a 2xx status and a complete, error-free body."},
+};
+
+static const pg_error_class rate_class[] = {
+	PG_FAIL_CONNECT, PG_FAIL_TIMEOUT, PG_FAIL_NETWORK,
+	PG_FAIL_HTTP, PG_FAIL_STREAM, PG_FAIL_PROTOCOL,
+};
+static const char *const rate_names[] = {
+	"errors.connect_rate", "errors.timeout_rate", "errors.network_rate",
+	"errors.http_rate", "errors.stream_rate", "errors.protocol_rate",
+};
+
+const pg_metric_def *pg_metric_all(size_t *count)
+{
+	*count = sizeof(catalogue) / sizeof(catalogue[0]);
+	return catalogue;
+}
+
+const pg_metric_def *pg_metric_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(catalogue) / sizeof(catalogue[0]); i++)
+		if (strcmp(catalogue[i].name, name) == 0)
+			return &catalogue[i];
+	return NULL;
+}
+
+int pg_stat_parse(pg_stat *out, const char *text)
+{
+	char *end;
+	double q;
+
+	out->q = 0;
+	if (strcmp(text, "min") == 0) {
+		out->kind = PG_STAT_MIN;
+		return 0;
+	}
+	if (strcmp(text, "max") == 0) {
+		out->kind = PG_STAT_MAX;
+		return 0;
+	}
+	if (strcmp(text, "mean") == 0 || strcmp(text, "avg") == 0) {
+		out->kind = PG_STAT_MEAN;
+		return 0;
+	}
+	if (strcmp(text, "median") == 0) {
+		out->kind = PG_STAT_QUANTILE;
+		out->q = 0.5;
+		return 0;
+	}
+	if (text[0] != 'p' || text[1] < '0' || text[1] > '9')
+		goto bad;
+	/* "p999" is the common spelling of p99.9, "p9999" of p99.99 */
+	if (strspn(text + 1, "9") == strlen(text + 1) && strlen(text + 1) >= 3) {
+		size_t nines = strlen(text + 1);
+
+		out->kind = PG_STAT_QUANTILE;
+		out->q = 1.0 - pow(10.0, -(double)nines);
+		return 0;
+	}
+	q = strtod(text + 1, &end);
+	if (*end != '\0' || !(q >= 0.0 && q <= 100.0))
+		goto bad;
+	out->kind = PG_STAT_QUANTILE;
+	out->q = q / 100.0;
+	return 0;
+bad:
+	pg_error_set("unknown statistic '%s' (use min, mean, max or a percentile such as p50, "
+		     "p95, p99.9)",
+		     text);
+	return PG_EINVAL;
+}
+
+const char *pg_stat_format(char *buf, size_t size, const pg_stat *s)
+{
+	switch (s->kind) {
+	case PG_STAT_MIN:
+		snprintf(buf, size, "min");
+		break;
+	case PG_STAT_MEAN:
+		snprintf(buf, size, "mean");
+		break;
+	case PG_STAT_MAX:
+		snprintf(buf, size, "max");
+		break;
+	case PG_STAT_QUANTILE:
+		snprintf(buf, size, "p%.10g", s->q * 100.0);
+		break;
+	default:
+		snprintf(buf, size, "%s", "");
+		break;
+	}
+	return buf;
+}
+
+int pg_metric_accepts(const pg_metric_def *m, pg_unit_kind kind)
+{
+	switch (m->unit) {
+	case PG_MU_NS:
+		return kind == PG_UNIT_DURATION;
+	case PG_MU_RATIO:
+		return kind == PG_UNIT_PERCENT || kind == PG_UNIT_NONE;
+	case PG_MU_PER_S:
+		return kind == PG_UNIT_PER_S || kind == PG_UNIT_NONE;
+	case PG_MU_COUNT:
+		return kind == PG_UNIT_NONE;
+	case PG_MU_TOKENS:
+		return kind == PG_UNIT_TOKENS || kind == PG_UNIT_NONE;
+	}
+	return 0;
+}
+
+const char *pg_metric_display_unit(const pg_metric_def *m)
+{
+	switch (m->unit) {
+	case PG_MU_NS:
+		return "ms";
+	case PG_MU_RATIO:
+		return "%";
+	case PG_MU_PER_S:
+		return "/s";
+	case PG_MU_TOKENS:
+		return "tokens";
+	case PG_MU_COUNT:
+		break;
+	}
+	return "";
+}
+
+double pg_metric_to_display(const pg_metric_def *m, double canonical)
+{
+	switch (m->unit) {
+	case PG_MU_NS:
+		return canonical / 1e6;
+	case PG_MU_RATIO:
+		return canonical * 100.0;
+	default:
+		return canonical;
+	}
+}
+
+static const pg_hist *metric_hist(const pg_recorder *r, const char *name)
+{
+	if (strcmp(name, "e2e") == 0)
+		return r->e2e;
+	if (strcmp(name, "ttft") == 0)
+		return r->ttft;
+	if (strcmp(name, "itl") == 0)
+		return r->itl;
+	if (strcmp(name, "tpot") == 0)
+		return r->tpot;
+	if (strcmp(name, "schedule_lag") == 0)
+		return r->send_lag;
+	return NULL;
+}
+
+static int dist_value(double *out, const pg_hist *h, const pg_metric_def *m, const pg_stat *s)
+{
+	if (pg_hist_count(h) == 0) {
+		pg_error_set("%s has no samples (no successful request measured it)", m->name);
+		return PG_ENOTFOUND;
+	}
+	switch (s->kind) {
+	case PG_STAT_MIN:
+		*out = (double)pg_hist_min(h);
+		return 0;
+	case PG_STAT_MAX:
+		*out = (double)pg_hist_max(h);
+		return 0;
+	case PG_STAT_MEAN:
+		*out = pg_hist_mean(h);
+		return 0;
+	case PG_STAT_QUANTILE:
+		*out = (double)pg_hist_quantile(h, s->q);
+		return 0;
+	default:
+		pg_error_set("%s needs a statistic such as %s.p95", m->name, m->name);
+		return PG_EINVAL;
+	}
+}
+
+static double window_seconds(const pg_recorder *r)
+{
+	if (r->window_end <= r->window_start)
+		return 0.0;
+	return (double)(r->window_end - r->window_start) / 1e9;
+}
+
+int pg_metric_value(double *out, const pg_recorder *r, const pg_metric_def *m, const pg_stat *s)
+{
+	int64_t total = r->succeeded + r->failed;
+	const pg_hist *h = metric_hist(r, m->name);
+	size_t i;
+
+	if (h != NULL)
+		return dist_value(out, h, m, s);
+	if (strcmp(m->name, "throughput.rps") == 0 || strcmp(m->name, "output_tokens_per_s") == 0) {
+		double w = window_seconds(r);
+
+		if (w <= 0.0) {
+			pg_error_set("%s is undefined: the measured window is empty", m->name);
+			return PG_ENOTFOUND;
+		}
+		*out = (strcmp(m->name, "throughput.rps") == 0 ? (double)r->completed_in_window
+							      : (double)r->output_tokens_in_window) /
+		       w;
+		return 0;
+	}
+	if (strcmp(m->name, "errors.count") == 0) {
+		*out = (double)r->failed;
+		return 0;
+	}
+	if (strcmp(m->name, "requests.total") == 0) {
+		*out = (double)total;
+		return 0;
+	}
+	if (strcmp(m->name, "requests.succeeded") == 0) {
+		*out = (double)r->succeeded;
+		return 0;
+	}
+	if (total == 0) {
+		pg_error_set("%s is undefined: no request was measured", m->name);
+		return PG_ENOTFOUND;
+	}
+	if (strcmp(m->name, "errors.rate") == 0) {
+		*out = (double)r->failed / (double)total;
+		return 0;
+	}
+	for (i = 0; i < sizeof(rate_names) / sizeof(rate_names[0]); i++) {
+		if (strcmp(m->name, rate_names[i]) == 0) {
+			*out = (double)r->failed_by_class[rate_class[i]] / (double)total;
+			return 0;
+		}
+	}
+	pg_error_set("metric '%s' has no value", m->name);
+	return PG_ENOTFOUND;
+}
+
+static void print_wrapped(FILE *out, const char *text, int indent, int width)
+{
+	const char *p = text;
+	int col = indent;
+
+	fprintf(out, "%*s", indent, "");
+	while (*p) {
+		size_t word = strcspn(p, " ");
+
+		if (col > indent && col + (int)word + 1 > width) {
+			fprintf(out, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', out);
+			col++;
+		}
+		fwrite(p, 1, word, out);
+		col += (int)word;
+		p += word;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', out);
+}
+
+void pg_metrics_print(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "perfgate metrics. Distribution metrics take a statistic: min, mean, max, "
+		     "p50, p90, p95, p99, p99.9 (any pNN).\nTimes are measured on CLOCK_MONOTONIC "
+		     "from the request's scheduled start.\n\n");
+	for (i = 0; i < sizeof(catalogue) / sizeof(catalogue[0]); i++) {
+		const pg_metric_def *m = &catalogue[i];
+		const char *unit = pg_metric_display_unit(m);
+
+		fprintf(out, "%s%s  [%s%s%s]  %s\n", m->name, m->distribution ? ".<stat>" : "",
+			*unit ? unit : "count", "; ",
+			m->direction == PG_LOWER_IS_BETTER ? "lower is better" : "higher is better",
+			m->summary);
+		print_wrapped(out, m->formula, 4, 88);
+		fputc('\n', out);
+	}
+}

@@ -1,0 +1,160 @@
+/* The console result table. */
+#include <math.h>
+#include <string.h>
+
+#include "report.h"
+#include "units.h"
+
+#define GREEN "\033[32m"
+#define RED "\033[31m"
+#define BOLD "\033[1m"
+#define RESET "\033[0m"
+
+static const struct {
+	const char *label;
+	pg_stat_kind kind;
+	double q;
+} columns[] = {
+	{"min", PG_STAT_MIN, 0},      {"mean", PG_STAT_MEAN, 0},    {"p50", PG_STAT_QUANTILE, 0.5},
+	{"p90", PG_STAT_QUANTILE, 0.9}, {"p95", PG_STAT_QUANTILE, 0.95}, {"p99", PG_STAT_QUANTILE, 0.99},
+	{"p99.9", PG_STAT_QUANTILE, 0.999}, {"max", PG_STAT_MAX, 0},
+};
+
+static void print_dist_row(FILE *out, const pg_recorder *rec, const char *name)
+{
+	const pg_metric_def *m = pg_metric_find(name);
+	size_t i;
+
+	fprintf(out, "  %-14s", name);
+	for (i = 0; i < sizeof(columns) / sizeof(columns[0]); i++) {
+		pg_stat s = {columns[i].kind, columns[i].q};
+		double v;
+
+		if (pg_metric_value(&v, rec, m, &s) < 0)
+			fprintf(out, " %9s", "-");
+		else
+			fprintf(out, " %9.3f", v / 1e6);
+	}
+	fputc('\n', out);
+}
+
+static const char *token_source(const pg_recorder *rec)
+{
+	if (rec->tokens_by_source[PG_TOKENS_USAGE] && rec->tokens_by_source[PG_TOKENS_CHUNKS])
+		return "server usage for some requests, counted chunks for others";
+	if (rec->tokens_by_source[PG_TOKENS_USAGE])
+		return "server usage";
+	if (rec->tokens_by_source[PG_TOKENS_CHUNKS])
+		return "counted content chunks (server sent no usage)";
+	return "none";
+}
+
+static void print_value(FILE *out, const pg_metric_def *m, double canonical, int width)
+{
+	double v = pg_metric_to_display(m, canonical);
+	const char *unit = pg_metric_display_unit(m);
+
+	fprintf(out, "%*.*f %-6s", width, fabs(v) >= 1000 ? 0 : 3, v, unit);
+}
+
+static void print_requirements(FILE *out, const pg_scenario_result *sr, int color)
+{
+	size_t i;
+
+	if (sr->n_reqs == 0) {
+		fprintf(out, "  (no requirements)\n");
+		return;
+	}
+	fprintf(out, "  %-34s %16s %16s %16s  %s\n", "requirement", "measured", "limit", "margin",
+		"verdict");
+	for (i = 0; i < sr->n_reqs; i++) {
+		const pg_req_result *rr = &sr->reqs[i];
+		const pg_metric_def *m = rr->req->metric;
+
+		fprintf(out, "  %-34.34s ", rr->req->text);
+		if (rr->has_value) {
+			print_value(out, m, rr->measured, 9);
+			print_value(out, m, rr->req->limit, 9);
+			fprintf(out, "%9.*f %-6s", fabs(pg_gate_margin(rr)) >= 1000 ? 0 : 3,
+				pg_gate_margin(rr), pg_metric_display_unit(m));
+		} else {
+			fprintf(out, "%16s ", "-");
+			print_value(out, m, rr->req->limit, 9);
+			fprintf(out, "%16s ", "-");
+		}
+		if (color)
+			fprintf(out, " %s%s%s", rr->met ? GREEN : RED, rr->met ? "met" : "FAILED",
+				RESET);
+		else
+			fprintf(out, " %s", rr->met ? "met" : "FAILED");
+		if (!rr->has_value)
+			fprintf(out, " (%s)", rr->reason);
+		fputc('\n', out);
+	}
+}
+
+static void print_scenario(FILE *out, const pg_scenario_result *sr, int color)
+{
+	const pg_recorder *rec = sr->rec;
+	const pg_load *l = &sr->scenario->load;
+	int64_t total = rec->succeeded + rec->failed;
+	double window = (double)(rec->window_end - rec->window_start) / 1e9;
+	double rps = 0, tps = 0, err = 0;
+	pg_stat none = {PG_STAT_NONE, 0};
+	int c;
+
+	fprintf(out, "\n%sscenario %s%s: %lld requests (%lld ok, %lld failed), %lld concurrent, "
+		     "%.2f s measured",
+		color ? BOLD : "", sr->scenario->name, color ? RESET : "", (long long)total,
+		(long long)rec->succeeded, (long long)rec->failed, (long long)l->concurrency,
+		window > 0 ? window : 0.0);
+	if (sr->report.warmup_requests)
+		fprintf(out, " after %lld warmup requests", (long long)sr->report.warmup_requests);
+	fprintf(out, "\n  %-14s", "latency (ms)");
+	for (c = 0; c < (int)(sizeof(columns) / sizeof(columns[0])); c++)
+		fprintf(out, " %9s", columns[c].label);
+	fputc('\n', out);
+	print_dist_row(out, rec, "ttft");
+	print_dist_row(out, rec, "e2e");
+	print_dist_row(out, rec, "itl");
+	print_dist_row(out, rec, "tpot");
+	pg_metric_value(&rps, rec, pg_metric_find("throughput.rps"), &none);
+	pg_metric_value(&tps, rec, pg_metric_find("output_tokens_per_s"), &none);
+	pg_metric_value(&err, rec, pg_metric_find("errors.rate"), &none);
+	fprintf(out, "  throughput %.2f req/s, %.1f output tokens/s; errors %.3f%%", rps, tps,
+		err * 100.0);
+	if (rec->failed) {
+		static const char *const names[] = {"", "connect", "timeout", "network",
+						    "http", "stream", "protocol"};
+		const char *sep = " (";
+
+		for (c = 1; c < PG_FAIL_CLASS_COUNT; c++) {
+			if (rec->failed_by_class[c]) {
+				fprintf(out, "%s%s %lld", sep, names[c],
+					(long long)rec->failed_by_class[c]);
+				sep = ", ";
+			}
+		}
+		fputc(')', out);
+	}
+	fprintf(out, "\n  output tokens: %s\n", token_source(rec));
+	if (sr->report.first_connect_error[0])
+		fprintf(out, "  first connect error: %s\n", sr->report.first_connect_error);
+	print_requirements(out, sr, color);
+}
+
+void pg_report_console(FILE *out, const pg_run_result *run, int color)
+{
+	size_t i, met = 0, n = 0, j;
+
+	fprintf(out, "perfgate %s  suite %s  target %s\n", PG_VERSION, run->suite->name,
+		run->target);
+	for (i = 0; i < run->n_scenarios; i++) {
+		print_scenario(out, &run->scenarios[i], color);
+		for (j = 0; j < run->scenarios[i].n_reqs; j++, n++)
+			met += run->scenarios[i].reqs[j].met ? 1 : 0;
+	}
+	fprintf(out, "\nverdict: %s%s%s (%zu of %zu requirements met)\n",
+		color ? (run->pass ? GREEN BOLD : RED BOLD) : "", run->pass ? "PASS" : "FAIL",
+		color ? RESET : "", met, n);
+}

@@ -1,0 +1,703 @@
+/*
+ * Suite loader, format v1: the YAML tree is read, --set and --target are
+ * applied to it, then every section is checked against its known keys and
+ * types and copied into a pg_suite. Nothing is half-loaded: any error
+ * frees what was built and names the node at fault.
+ */
+#include "suite.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "error.h"
+#include "options.h"
+#include "suggest.h"
+#include "workload.h"
+#include "yaml_tree.h"
+
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Longest header value after ${ENV} expansion. */
+#define HEADER_VALUE_MAX (16 * 1024)
+/* Longest suite or scenario name. */
+#define NAME_MAX_LEN 100
+
+static const char *const top_keys[] = {"version", "name", "target", "workload", "scenarios"};
+static const char *const target_keys[] = {"adapter", "url", "model", "headers", "options"};
+static const char *const scenario_keys[] = {"name", "load", "requirements"};
+static const char *const load_keys[] = {"concurrency", "duration", "requests", "warmup", "timeout"};
+
+/* Adapters offered for "did you mean" (pg_suite_load_opts can only look a
+ * name up, not list them): the built-in ones the lookup confirms. Update
+ * with the built-in adapters in CMakeLists.txt. */
+static const char *const known_adapters[] = {"openai-chat", "openai-completions"};
+
+static int oom(void)
+{
+	pg_error_set("out of memory");
+	return PG_ENOMEM;
+}
+
+/* Letters, digits, '_', '.' and '-', 1..NAME_MAX_LEN of them. */
+static int valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= NAME_MAX_LEN &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+/* ---- overrides ---------------------------------------------------------- */
+
+static int apply_set(pg_yaml_tree *t, const char *arg)
+{
+	const pg_yaml_node *scenarios;
+	const char *eq = strchr(arg, '=');
+	char *key = NULL, *origin = NULL;
+	pg_yaml_mark mark = {NULL, 0, 0};
+	size_t len;
+	int rc;
+
+	if (eq == NULL || eq == arg) {
+		pg_error_set("--set '%s': expected KEY=VALUE", arg);
+		return PG_EINVAL;
+	}
+	key = strndup(arg, (size_t)(eq - arg));
+	len = strlen("--set ") + (size_t)(eq - arg) + 1;
+	origin = malloc(len);
+	if (key == NULL || origin == NULL) {
+		rc = oom();
+		goto done;
+	}
+	snprintf(origin, len, "--set %s", key);
+	mark.file = pg_yaml_origin(t, origin);
+	if (mark.file == NULL) {
+		rc = oom();
+		goto done;
+	}
+	/* say "scenario index" rather than the generic list message */
+	scenarios = pg_yaml_get(t->root, "scenarios");
+	if (strncmp(key, "scenarios.", 10) == 0 && key[10] >= '0' && key[10] <= '9' &&
+	    scenarios != NULL && scenarios->kind == PG_YAML_SEQ) {
+		char *end;
+		unsigned long long idx = strtoull(key + 10, &end, 10);
+
+		if ((*end == '.' || *end == '\0') && idx >= scenarios->n) {
+			rc = pg_yaml_fail(
+			    &mark, PG_EINVAL,
+			    "scenario index %llu out of range (suite has %zu scenario%s)", idx,
+			    scenarios->n, scenarios->n == 1 ? "" : "s");
+			goto done;
+		}
+	}
+	rc = pg_yaml_set(t->root, key, eq + 1, mark);
+done:
+	free(key);
+	free(origin);
+	return rc;
+}
+
+static int apply_target(pg_yaml_tree *t, const char *url)
+{
+	pg_yaml_mark mark = {NULL, 0, 0};
+	pg_yaml_node *target, *value;
+	int rc;
+
+	mark.file = pg_yaml_origin(t, "--target");
+	if (mark.file == NULL)
+		return oom();
+	target = pg_yaml_get(t->root, "target");
+	if (target == NULL || pg_yaml_is_null(target)) {
+		rc = pg_yaml_map_new(&target, mark);
+		if (rc == 0)
+			rc = pg_yaml_map_put(t->root, "target", mark, target);
+		if (rc < 0)
+			return rc;
+	}
+	if (target->kind != PG_YAML_MAP)
+		return 0; /* validation reports it */
+	rc = pg_yaml_scalar_new(&value, url, mark);
+	if (rc < 0)
+		return rc;
+	return pg_yaml_map_put(target, "url", mark, value);
+}
+
+/* ---- target ------------------------------------------------------------- */
+
+static int is_token_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* Appends n bytes to a header value being built; PG_ELIMIT past
+ * HEADER_VALUE_MAX. */
+static int append(char *buf, size_t *len, const char *s, size_t n)
+{
+	if (*len + n > HEADER_VALUE_MAX)
+		return PG_ELIMIT;
+	memcpy(buf + *len, s, n);
+	*len += n;
+	buf[*len] = '\0';
+	return 0;
+}
+
+/* Expands the reference "${NAME}" at ref into buf; *used gets its length. */
+static int expand_ref(char *buf, size_t *len, size_t *used, const char *ref, const pg_yaml_node *n,
+		      const char *header)
+{
+	const char *close = strchr(ref + 2, '}'), *val;
+	char name[256];
+	size_t nlen;
+
+	if (close == NULL)
+		return pg_yaml_fail(
+		    &n->mark, PG_EINVAL,
+		    "unterminated '${' in header '%s' (write '$$' for a literal '$')", header);
+	nlen = (size_t)(close - (ref + 2));
+	if (nlen == 0 || nlen >= sizeof(name) || (ref[2] >= '0' && ref[2] <= '9') ||
+	    strspn(ref + 2, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+		nlen)
+		return pg_yaml_fail(&n->mark, PG_EINVAL, "invalid environment variable name '%.*s'",
+				    (int)(nlen < 64 ? nlen : 64), ref + 2);
+	memcpy(name, ref + 2, nlen);
+	name[nlen] = '\0';
+	val = getenv(name);
+	if (val == NULL)
+		return pg_yaml_fail(&n->mark, PG_EINVAL, "environment variable '%s' is not set",
+				    name);
+	*used = nlen + 3;
+	return append(buf, len, val, strlen(val));
+}
+
+/* Expands ${NAME} from the environment ("$$" is a literal '$') into *out;
+ * *secret is set when anything came from the environment. */
+static int expand_env(char **out, int *secret, const pg_yaml_node *n, const char *header)
+{
+	const char *s = n->value;
+	size_t len = 0, i = 0, used = 0;
+	char *buf;
+	int rc = 0;
+
+	*out = NULL;
+	*secret = 0;
+	buf = malloc(HEADER_VALUE_MAX + 1);
+	if (buf == NULL)
+		return oom();
+	buf[0] = '\0';
+	while (s[i] != '\0' && rc == 0) {
+		if (s[i] == '$' && s[i + 1] == '$') {
+			rc = append(buf, &len, "$", 1);
+			i += 2;
+		} else if (s[i] == '$' && s[i + 1] == '{') {
+			rc = expand_ref(buf, &len, &used, s + i, n, header);
+			*secret = 1;
+			i += used;
+		} else {
+			rc = append(buf, &len, s + i, 1);
+			i++;
+		}
+	}
+	if (rc == PG_ELIMIT)
+		rc = pg_yaml_fail(&n->mark, PG_EINVAL, "header '%s' is longer than %d bytes",
+				  header, HEADER_VALUE_MAX);
+	/* the value may be secret: say what is wrong, never what it is */
+	if (rc == 0 && strpbrk(buf, "\r\n") != NULL)
+		rc = pg_yaml_fail(&n->mark, PG_EINVAL, "header '%s' contains a line break", header);
+	if (rc == 0) {
+		*out = buf;
+		buf = NULL;
+	}
+	free(buf);
+	return rc;
+}
+
+static int load_headers(pg_target *tg, const pg_yaml_node *map)
+{
+	const pg_yaml_node *key, *val;
+	size_t i, j;
+	int rc;
+
+	rc = pg_yaml_want(map, PG_YAML_MAP, "headers");
+	if (rc < 0)
+		return rc;
+	tg->headers = calloc(map->n + 1, sizeof(*tg->headers));
+	if (tg->headers == NULL)
+		return oom();
+	for (i = 0; i < map->n; i++) {
+		pg_header_kv *h = &tg->headers[i];
+
+		key = map->pairs[i].key;
+		val = map->pairs[i].value;
+		for (j = 0; key->value[j] != '\0' && is_token_char(key->value[j]); j++)
+			;
+		if (j == 0 || key->value[j] != '\0')
+			return pg_yaml_fail(&key->mark, PG_EINVAL, "invalid header name '%s'",
+					    key->value);
+		for (j = 0; j < i; j++)
+			if (strcasecmp(tg->headers[j].name, key->value) == 0)
+				return pg_yaml_fail(&key->mark, PG_EINVAL,
+						    "duplicate header '%s' (header names are "
+						    "case-insensitive)",
+						    key->value);
+		if (val->kind != PG_YAML_SCALAR || pg_yaml_is_null(val))
+			return pg_yaml_want(val, PG_YAML_SCALAR, key->value);
+		h->name = strdup(key->value);
+		if (h->name == NULL)
+			return oom();
+		tg->n_headers++;
+		rc = expand_env(&h->value, &h->secret, val, key->value);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int load_options(pg_target *tg, const pg_yaml_node *map)
+{
+	const pg_yaml_node *key, *val;
+	size_t i;
+	int rc;
+
+	if (map == NULL)
+		return 0;
+	rc = pg_yaml_want(map, PG_YAML_MAP, "options");
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < map->n; i++) {
+		key = map->pairs[i].key;
+		val = map->pairs[i].value;
+		if (val->kind != PG_YAML_SCALAR || pg_yaml_is_null(val))
+			return pg_yaml_fail(&val->mark, PG_EINVAL,
+					    "expected a value for option '%s'", key->value);
+		rc = pg_options_set(tg->options, key->value, val->value);
+		if (rc == PG_ENOTFOUND)
+			return pg_yaml_fail_prefix(&key->mark, PG_EINVAL);
+		if (rc < 0)
+			return pg_yaml_fail_prefix(&val->mark, rc == PG_ENOMEM ? rc : PG_EINVAL);
+	}
+	return 0;
+}
+
+/* Resolves the adapter through the caller's lookup. When it fails, a likely
+ * typo gets a suggestion; otherwise the lookup's own message (a plugin
+ * loader says which directories it searched, or why a .so was refused)
+ * is kept. */
+static int find_adapter(pg_target *tg, const pg_yaml_node *target, const pg_yaml_node *node,
+			const pg_suite_load_opts *opts)
+{
+	const pg_yaml_mark *mark = node != NULL ? &node->mark : &target->mark;
+	const char *cands[NKEYS(known_adapters)];
+	const char *hint;
+	char why[512];
+	size_t i, n = 0;
+
+	pg_error_clear();
+	tg->plugin = opts->lookup(opts->lookup_ctx, tg->adapter);
+	if (tg->plugin == NULL) {
+		snprintf(why, sizeof(why), "%s", pg_error_last());
+		for (i = 0; i < NKEYS(known_adapters); i++)
+			if (opts->lookup(opts->lookup_ctx, known_adapters[i]) != NULL)
+				cands[n++] = known_adapters[i];
+		hint = pg_suggest(tg->adapter, cands, n);
+		if (hint != NULL)
+			return pg_yaml_fail(mark, PG_EINVAL,
+					    "unknown adapter '%s' (did you mean '%s'?)",
+					    tg->adapter, hint);
+		if (why[0] != '\0')
+			return pg_yaml_fail(mark, PG_EINVAL, "%s", why);
+		return pg_yaml_fail(mark, PG_EINVAL,
+				    "unknown adapter '%s' (see `perfgate plugins`)", tg->adapter);
+	}
+	if (tg->plugin->kind != PG_PLUGIN_ADAPTER)
+		return pg_yaml_fail(mark, PG_EINVAL, "plugin '%s' is not an adapter", tg->adapter);
+	return 0;
+}
+
+static int load_target(pg_target *tg, const pg_yaml_node *root, const pg_suite_load_opts *opts)
+{
+	const pg_yaml_node *target, *n, *url, *adapter;
+	const char *s;
+	int rc;
+
+	rc = pg_yaml_require(&target, root, "target", NULL);
+	if (rc == 0)
+		rc = pg_yaml_want(target, PG_YAML_MAP, "target");
+	if (rc == 0)
+		rc = pg_yaml_check_keys(target, target_keys, NKEYS(target_keys), "in 'target'");
+	if (rc == 0)
+		rc = pg_yaml_require(&url, target, "url", "in 'target'");
+	if (rc == 0)
+		rc = pg_yaml_string(&s, url, "url");
+	if (rc < 0)
+		return rc;
+	if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0 &&
+	    strncmp(s, "mock://", 7) != 0)
+		return pg_yaml_fail(&url->mark, PG_EINVAL,
+				    "url must start with http://, https:// or mock://, got '%s'",
+				    s);
+	if (strcmp(s, "http://") == 0 || strcmp(s, "https://") == 0)
+		return pg_yaml_fail(&url->mark, PG_EINVAL, "url '%s' has no host", s);
+	tg->url = strdup(s);
+	if (tg->url == NULL)
+		return oom();
+
+	s = "openai-chat";
+	adapter = pg_yaml_opt(target, "adapter");
+	if (adapter != NULL && (rc = pg_yaml_string(&s, adapter, "adapter")) < 0)
+		return rc;
+	tg->adapter = strdup(s);
+	if (tg->adapter == NULL)
+		return oom();
+	rc = find_adapter(tg, target, adapter, opts);
+	if (rc < 0)
+		return rc;
+	rc = pg_options_new(&tg->options, tg->plugin->options);
+	if (rc < 0) {
+		pg_error_prefix("adapter '%s'", tg->adapter);
+		return rc;
+	}
+	rc = load_options(tg, pg_yaml_opt(target, "options"));
+	if (rc < 0)
+		return rc;
+
+	if ((n = pg_yaml_opt(target, "model")) != NULL) {
+		rc = pg_yaml_string(&s, n, "model");
+		if (rc < 0)
+			return rc;
+		tg->model = strdup(s);
+		if (tg->model == NULL)
+			return oom();
+	}
+	if ((n = pg_yaml_opt(target, "headers")) != NULL)
+		return load_headers(tg, n);
+	return 0;
+}
+
+/* ---- scenarios ---------------------------------------------------------- */
+
+/* Columns (characters, not bytes) in the first len bytes of UTF-8 text. */
+static int utf8_columns(const char *s, size_t len)
+{
+	int cols = 0;
+	size_t i;
+
+	for (i = 0; i < len && s[i] != '\0'; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			cols++;
+	return cols;
+}
+
+static int load_requirement(pg_requirement *r, const pg_yaml_node *n)
+{
+	pg_yaml_mark at = n->mark;
+	size_t off = 0;
+	char got[64];
+	int rc;
+
+	if (n->kind != PG_YAML_SCALAR || pg_yaml_is_null(n))
+		return pg_yaml_fail(&n->mark, PG_EINVAL,
+				    "expected a requirement such as 'ttft.p95 < 300ms', got %s",
+				    pg_yaml_describe(got, sizeof(got), n));
+	rc = pg_requirement_parse(r, n->value, &off);
+	if (rc < 0) {
+		/* point into the string when it sits on one line as written */
+		if (at.line > 0 && n->style != PG_YAML_BLOCK && n->end_line == at.line)
+			at.col += (n->style == PG_YAML_QUOTED) + utf8_columns(n->value, off);
+		return pg_yaml_fail_prefix(&at, rc == PG_ENOMEM ? rc : PG_EINVAL);
+	}
+	r->file = strdup(n->mark.file);
+	if (r->file == NULL) {
+		pg_requirement_clear(r);
+		return oom();
+	}
+	r->line = n->mark.line;
+	r->col = n->mark.col;
+	return 0;
+}
+
+static int load_load(pg_load *ld, const pg_yaml_node *map)
+{
+	const pg_yaml_pair *dur, *req, *second;
+	const pg_yaml_node *n;
+	int rc;
+
+	rc = pg_yaml_want(map, PG_YAML_MAP, "load");
+	if (rc == 0)
+		rc = pg_yaml_check_keys(map, load_keys, NKEYS(load_keys), "in 'load'");
+	if (rc == 0)
+		rc = pg_yaml_require(&n, map, "concurrency", "in 'load'");
+	if (rc == 0)
+		rc = pg_yaml_int(&ld->concurrency, n, "concurrency", 1, 100000);
+	if (rc < 0)
+		return rc;
+	dur = pg_yaml_pair_get(map, "duration");
+	req = pg_yaml_pair_get(map, "requests");
+	if (dur != NULL && req != NULL) {
+		second = dur > req ? dur : req;
+		return pg_yaml_fail(&second->key->mark, PG_EINVAL,
+				    "give either 'duration' or 'requests' in 'load', not both");
+	}
+	if (dur == NULL && req == NULL)
+		return pg_yaml_fail(&map->mark, PG_EINVAL,
+				    "missing 'duration' or 'requests' in 'load'");
+	if (dur != NULL) {
+		rc = pg_yaml_require(&n, map, "duration", "in 'load'");
+		if (rc == 0)
+			rc = pg_yaml_duration(&ld->duration, n, "duration", 1);
+	} else {
+		rc = pg_yaml_require(&n, map, "requests", "in 'load'");
+		if (rc == 0)
+			rc = pg_yaml_int(&ld->requests, n, "requests", 1, 1000000000);
+	}
+	if (rc < 0)
+		return rc;
+	ld->timeout = 60 * PG_NS_PER_S;
+	if ((n = pg_yaml_opt(map, "warmup")) != NULL &&
+	    (rc = pg_yaml_duration(&ld->warmup, n, "warmup", 0)) < 0)
+		return rc;
+	if ((n = pg_yaml_opt(map, "timeout")) != NULL &&
+	    (rc = pg_yaml_duration(&ld->timeout, n, "timeout", 1)) < 0)
+		return rc;
+	return 0;
+}
+
+static int load_scenario(pg_suite *s, const pg_yaml_node *map)
+{
+	pg_scenario *sc = &s->scenarios[s->n_scenarios];
+	const pg_yaml_node *name, *load, *reqs;
+	const char *text;
+	size_t i;
+	int rc;
+
+	rc = pg_yaml_want(map, PG_YAML_MAP, "scenarios");
+	if (rc == 0)
+		rc = pg_yaml_check_keys(map, scenario_keys, NKEYS(scenario_keys), "in a scenario");
+	if (rc == 0)
+		rc = pg_yaml_require(&name, map, "name", "in a scenario");
+	if (rc == 0)
+		rc = pg_yaml_string(&text, name, "name");
+	if (rc < 0)
+		return rc;
+	if (!valid_name(text))
+		return pg_yaml_fail(
+		    &name->mark, PG_EINVAL,
+		    "scenario name '%s' must be 1-%d letters, digits, '_', '.' or '-'", text,
+		    NAME_MAX_LEN);
+	for (i = 0; i < s->n_scenarios; i++)
+		if (strcmp(s->scenarios[i].name, text) == 0)
+			return pg_yaml_fail(&name->mark, PG_EINVAL, "duplicate scenario name '%s'",
+					    text);
+	sc->name = strdup(text);
+	if (sc->name == NULL)
+		return oom();
+	s->n_scenarios++; /* from here on pg_suite_free releases sc */
+
+	rc = pg_yaml_require(&load, map, "load", "in a scenario");
+	if (rc == 0)
+		rc = load_load(&sc->load, load);
+	if (rc < 0)
+		return rc;
+	reqs = pg_yaml_opt(map, "requirements");
+	if (reqs == NULL)
+		return 0;
+	rc = pg_yaml_want(reqs, PG_YAML_SEQ, "requirements");
+	if (rc < 0)
+		return rc;
+	sc->reqs = calloc(reqs->n + 1, sizeof(*sc->reqs));
+	if (sc->reqs == NULL)
+		return oom();
+	for (i = 0; i < reqs->n; i++) {
+		rc = load_requirement(&sc->reqs[i], reqs->items[i]);
+		if (rc < 0)
+			return rc;
+		sc->n_reqs++;
+	}
+	return 0;
+}
+
+static int load_scenarios(pg_suite *s, const pg_yaml_node *root)
+{
+	const pg_yaml_node *seq;
+	size_t i;
+	int rc;
+
+	rc = pg_yaml_require(&seq, root, "scenarios", NULL);
+	if (rc == 0)
+		rc = pg_yaml_want(seq, PG_YAML_SEQ, "scenarios");
+	if (rc < 0)
+		return rc;
+	if (seq->n == 0)
+		return pg_yaml_fail(&seq->mark, PG_EINVAL, "'scenarios' is empty");
+	s->scenarios = calloc(seq->n, sizeof(*s->scenarios));
+	if (s->scenarios == NULL)
+		return oom();
+	for (i = 0; i < seq->n; i++) {
+		rc = load_scenario(s, seq->items[i]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- the suite ---------------------------------------------------------- */
+
+/* The file's base name without its extension: "suites/quick.yaml" -> "quick". */
+static char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash != NULL ? slash + 1 : path;
+	const char *dot = strrchr(base, '.');
+
+	if (dot == NULL || dot == base)
+		return strdup(base);
+	return strndup(base, (size_t)(dot - base));
+}
+
+static int load_header(pg_suite *s, const pg_yaml_node *root)
+{
+	const pg_yaml_node *n;
+	const char *text;
+	int64_t version;
+	int rc;
+
+	if ((n = pg_yaml_opt(root, "version")) != NULL) {
+		rc = pg_yaml_int(&version, n, "version", INT64_MIN, INT64_MAX);
+		if (rc < 0)
+			return rc;
+		if (version != 1)
+			return pg_yaml_fail(&n->mark, PG_EINVAL,
+					    "unsupported suite version %s (this perfgate reads "
+					    "version 1)",
+					    n->value);
+	}
+	if ((n = pg_yaml_opt(root, "name")) != NULL) {
+		rc = pg_yaml_string(&text, n, "name");
+		if (rc < 0)
+			return rc;
+		if (!valid_name(text))
+			return pg_yaml_fail(
+			    &n->mark, PG_EINVAL,
+			    "suite name '%s' must be 1-%d letters, digits, '_', '.' "
+			    "or '-'",
+			    text, NAME_MAX_LEN);
+		s->name = strdup(text);
+	} else {
+		s->name = base_name(s->path);
+	}
+	return s->name == NULL ? oom() : 0;
+}
+
+static int load_tree(pg_suite *s, pg_yaml_tree *t, const pg_suite_load_opts *opts)
+{
+	pg_yaml_mark start = {t->file, 1, 1};
+	char got[64];
+	size_t i;
+	int rc;
+
+	if (t->root == NULL || pg_yaml_is_null(t->root))
+		return pg_yaml_fail(&start, PG_EINVAL, "suite is empty");
+	if (t->root->kind != PG_YAML_MAP)
+		return pg_yaml_fail(&t->root->mark, PG_EINVAL,
+				    "expected a mapping at the top of the suite, got %s",
+				    pg_yaml_describe(got, sizeof(got), t->root));
+	for (i = 0; i < opts->n_sets; i++) {
+		rc = apply_set(t, opts->sets[i]);
+		if (rc < 0)
+			return rc;
+	}
+	if (opts->target_url != NULL) {
+		rc = apply_target(t, opts->target_url);
+		if (rc < 0)
+			return rc;
+	}
+	rc = pg_yaml_check_keys(t->root, top_keys, NKEYS(top_keys), NULL);
+	if (rc == 0)
+		rc = load_header(s, t->root);
+	if (rc == 0)
+		rc = load_target(&s->target, t->root, opts);
+	if (rc == 0) {
+		const pg_yaml_node *w;
+
+		rc = pg_yaml_require(&w, t->root, "workload", NULL);
+		if (rc == 0)
+			rc = pg_workload_from_yaml(&s->workload, w, s->path);
+	}
+	if (rc == 0)
+		rc = load_scenarios(s, t->root);
+	return rc;
+}
+
+int pg_suite_load(pg_suite **out, const char *path, const pg_suite_load_opts *opts)
+{
+	pg_yaml_tree *t = NULL;
+	pg_suite *s = NULL;
+	int rc;
+
+	*out = NULL;
+	if (path == NULL || opts == NULL || opts->version != PG_SUITE_LOAD_OPTS_VERSION ||
+	    opts->lookup == NULL || (opts->n_sets > 0 && opts->sets == NULL)) {
+		pg_error_set("pg_suite_load: invalid arguments");
+		return PG_EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL || (s->path = strdup(path)) == NULL) {
+		rc = oom();
+		goto done;
+	}
+	rc = pg_yaml_load(&t, path);
+	if (rc == 0)
+		rc = load_tree(s, t, opts);
+	if (rc == 0) {
+		*out = s;
+		s = NULL;
+	}
+done:
+	pg_yaml_free(t);
+	pg_suite_free(s);
+	/* a suite that is not right is a bad suite, whatever the detail */
+	if (rc < 0 && rc != PG_EIO && rc != PG_ENOMEM)
+		rc = PG_EINVAL;
+	return rc;
+}
+
+void pg_suite_free(pg_suite *s)
+{
+	size_t i, j;
+
+	if (s == NULL)
+		return;
+	free(s->path);
+	free(s->name);
+	free(s->target.adapter);
+	free(s->target.url);
+	free(s->target.model);
+	for (i = 0; i < s->target.n_headers; i++) {
+		free(s->target.headers[i].name);
+		free(s->target.headers[i].value);
+	}
+	free(s->target.headers);
+	pg_options_free(s->target.options);
+	pg_workload_clear(&s->workload);
+	for (i = 0; i < s->n_scenarios; i++) {
+		free(s->scenarios[i].name);
+		for (j = 0; j < s->scenarios[i].n_reqs; j++)
+			pg_requirement_clear(&s->scenarios[i].reqs[j]);
+		free(s->scenarios[i].reqs);
+	}
+	free(s->scenarios);
+	free(s);
+}
+
+const pg_scenario *pg_suite_scenario(const pg_suite *s, const char *name)
+{
+	size_t i;
+
+	if (s == NULL || name == NULL)
+		return NULL;
+	for (i = 0; i < s->n_scenarios; i++)
+		if (strcmp(s->scenarios[i].name, name) == 0)
+			return &s->scenarios[i];
+	return NULL;
+}

@@ -1,0 +1,214 @@
+/*
+ * perfgate plugin ABI, version 1.
+ *
+ * A plugin is a shared object (or a built-in compiled into the binary) that
+ * exports one entry symbol, PG_PLUGIN_ENTRY_SYMBOL, returning a descriptor.
+ * The descriptor names the ABI it was built for, its own size, the plugin's
+ * kind, name, version, its option table and a kind-specific operations
+ * table. The host hands each plugin instance a pg_host_api table of
+ * function pointers, so plugins never link against host internals.
+ *
+ * Ownership: descriptors, option tables and ops tables are static data owned
+ * by the plugin. Everything the host passes in (options, targets, work
+ * items) stays owned by the host and is valid only for the call, unless a
+ * comment says otherwise.
+ */
+#ifndef PERFGATE_PLUGIN_H
+#define PERFGATE_PLUGIN_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PG_PLUGIN_ABI_MAJOR 1
+#define PG_PLUGIN_ABI_MINOR 0
+
+/* Name of the symbol every shared-object plugin exports. */
+#define PG_PLUGIN_ENTRY_SYMBOL "perfgate_plugin_entry"
+
+typedef enum pg_plugin_kind {
+	PG_PLUGIN_ADAPTER = 1,   /* builds model requests, parses responses */
+	PG_PLUGIN_TRANSPORT = 2, /* moves bytes (reserved) */
+	PG_PLUGIN_SCORER = 3     /* grades answers (reserved) */
+} pg_plugin_kind;
+
+/* ---- options ------------------------------------------------------------ */
+
+typedef enum pg_option_type {
+	PG_OPT_STRING = 1,
+	PG_OPT_INT = 2,
+	PG_OPT_DOUBLE = 3,
+	PG_OPT_BOOL = 4,
+	PG_OPT_DURATION = 5 /* written with a unit (ns/us/ms/s/m/h); read as ns */
+} pg_option_type;
+
+/* One entry of a plugin's option table; a table ends with name == NULL.
+ * min/max bound INT, DOUBLE and DURATION (in ns) values when min < max. */
+typedef struct pg_option_spec {
+	const char *name;
+	pg_option_type type;
+	const char *default_value; /* as the user would write it; NULL: none */
+	const char *unit;          /* shown by `perfgate plugins`, may be NULL */
+	double min;
+	double max;
+	const char *help;
+} pg_option_spec;
+
+/* Validated option values of one plugin instance; opaque, host-owned. */
+typedef struct pg_options pg_options;
+
+/* ---- host API ----------------------------------------------------------- */
+
+#define PG_HOST_API_VERSION 1
+
+/* Services the host offers to plugins. Valid for the process lifetime. */
+typedef struct pg_host_api {
+	unsigned int version; /* PG_HOST_API_VERSION */
+	size_t size;          /* sizeof(pg_host_api) as the host knows it */
+
+	void (*log)(pg_log_level level, const char *plugin, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+	void *(*alloc)(size_t size);
+	void *(*calloc)(size_t n, size_t size);
+	void *(*realloc)(void *ptr, size_t size);
+	void (*free)(void *ptr); /* free(NULL) is a no-op */
+	char *(*strdup)(const char *s);
+	pg_ns (*now_ns)(void); /* CLOCK_MONOTONIC */
+
+	/* Option lookup; an option the user did not set yields its default.
+	 * opt_string returns NULL when unset with no default; the string is
+	 * owned by the options object. */
+	const char *(*opt_string)(const pg_options *opts, const char *name);
+	int64_t (*opt_int)(const pg_options *opts, const char *name);
+	double (*opt_double)(const pg_options *opts, const char *name);
+	int (*opt_bool)(const pg_options *opts, const char *name);
+	pg_ns (*opt_duration)(const pg_options *opts, const char *name);
+
+	/* Sets the thread's last error message (see pg_error_last()). */
+	void (*set_error)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+} pg_host_api;
+
+/* ---- adapters ----------------------------------------------------------- */
+
+/* Where the adapter sends requests. url is the API base as OpenAI clients
+ * take it (http://127.0.0.1:8000/v1); the adapter appends its own path. */
+typedef struct pg_target_info {
+	const char *url;
+	const char *model; /* may be NULL */
+} pg_target_info;
+
+/* One unit of work from the workload. Exactly one of prompt or
+ * messages_json is set. */
+typedef struct pg_work_item {
+	const char *prompt;        /* plain prompt text */
+	const char *messages_json; /* JSON array of {"role","content"} objects */
+	int64_t max_tokens;        /* <= 0: do not send a limit */
+	int stream;                /* non-zero: ask for a streamed response */
+} pg_work_item;
+
+/* A request built by an adapter. url and body are allocated with
+ * host->alloc by the adapter and owned (freed) by the host afterwards;
+ * method, content_type and accept point at static strings. */
+typedef struct pg_request {
+	char *url;
+	char *body;
+	size_t body_len;
+	const char *method;       /* "POST", "GET" */
+	const char *content_type; /* NULL: no body */
+	const char *accept;       /* NULL: no Accept header */
+} pg_request;
+
+/* Why a request failed. Host-side classes (connect, timeout, network, http)
+ * are set by the engine; adapters report stream and protocol errors. */
+typedef enum pg_error_class {
+	PG_FAIL_NONE = 0,
+	PG_FAIL_CONNECT = 1,  /* could not connect or resolve */
+	PG_FAIL_TIMEOUT = 2,  /* per-request timeout expired */
+	PG_FAIL_NETWORK = 3,  /* reset or closed while sending or receiving */
+	PG_FAIL_HTTP = 4,     /* non-2xx HTTP status */
+	PG_FAIL_STREAM = 5,   /* server sent an error object in the body */
+	PG_FAIL_PROTOCOL = 6, /* malformed or incomplete response */
+	PG_FAIL_CLASS_COUNT = 7
+} pg_error_class;
+
+/* Events an adapter reports while parsing one response. The host stamps
+ * every event with the arrival time of the bytes being parsed. */
+typedef struct pg_response_sink {
+	void *ctx;
+	/* A chunk carrying generated content arrived (role-only or empty
+	 * deltas do not count). tokens: tokens in the chunk if known, else 1. */
+	void (*content)(void *ctx, int64_t tokens);
+	/* Server-reported token usage; may be called more than once, the last
+	 * call wins. Negative values mean "not reported". */
+	void (*usage)(void *ctx, int64_t input_tokens, int64_t output_tokens);
+	/* The response is a failure of the given class; first call wins. */
+	void (*fail)(void *ctx, pg_error_class cls, const char *message);
+} pg_response_sink;
+
+/* Operations of an adapter plugin. All return 0 or a negative PG_E code
+ * and set the last error through host->set_error on failure. */
+typedef struct pg_adapter_ops {
+	/* Makes an instance for one target; *out_inst is freed by destroy. */
+	int (*create)(void **out_inst, const pg_host_api *host, const pg_options *opts,
+		      const pg_target_info *target);
+	void (*destroy)(void *inst);
+	/* Builds the request for one work item into *out (see pg_request). */
+	int (*build)(void *inst, const pg_work_item *item, pg_request *out);
+	/* Starts parsing one response with a 2xx status. *out_state is freed
+	 * by parse_free. content_type may be NULL. */
+	int (*parse_begin)(void *inst, void **out_state, int http_status,
+			   const char *content_type, int streamed);
+	/* Feeds body bytes exactly as they arrived; frames may be split at
+	 * any byte and one call may hold many. */
+	int (*parse_data)(void *state, const char *data, size_t len, const pg_response_sink *sink);
+	/* The body ended; reports a protocol failure if it was incomplete. */
+	int (*parse_end)(void *state, const pg_response_sink *sink);
+	void (*parse_free)(void *state);
+} pg_adapter_ops;
+
+/* ---- descriptor --------------------------------------------------------- */
+
+typedef struct pg_plugin_desc {
+	uint16_t abi_major; /* PG_PLUGIN_ABI_MAJOR the plugin was built with */
+	uint16_t abi_minor;
+	uint32_t size;      /* sizeof(pg_plugin_desc) the plugin was built with */
+	pg_plugin_kind kind;
+	const char *name;        /* unique per kind, e.g. "openai-chat" */
+	const char *version;     /* the plugin's own version */
+	const char *description; /* one line */
+	const pg_option_spec *options; /* may be NULL: no options */
+	const void *ops;               /* kind-specific: const pg_adapter_ops * */
+} pg_plugin_desc;
+
+typedef const pg_plugin_desc *(*pg_plugin_entry_fn)(void);
+
+#define PG_PLUGIN_DESC_INIT(kind_, name_)                                                          \
+	.abi_major = PG_PLUGIN_ABI_MAJOR, .abi_minor = PG_PLUGIN_ABI_MINOR,                        \
+	.size = (uint32_t)sizeof(pg_plugin_desc), .kind = (kind_), .name = (name_)
+
+/*
+ * PG_PLUGIN_EXPORT(id, desc) declares a plugin's entry point. Built into the
+ * perfgate binary it defines pg_builtin_<id>(); built as a shared object
+ * (PG_PLUGIN_SHARED defined) it defines the exported perfgate_plugin_entry().
+ */
+#ifdef PG_PLUGIN_SHARED
+#define PG_PLUGIN_EXPORT(id, desc)                                                                 \
+	__attribute__((visibility("default"))) const pg_plugin_desc *perfgate_plugin_entry(void);  \
+	const pg_plugin_desc *perfgate_plugin_entry(void) { return &(desc); }
+#else
+#define PG_PLUGIN_EXPORT(id, desc)                                                                 \
+	const pg_plugin_desc *pg_builtin_##id(void);                                               \
+	const pg_plugin_desc *pg_builtin_##id(void) { return &(desc); }
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,628 @@
+/*
+ * Shared implementation of the OpenAI-compatible adapters; see
+ * openai_common.h. Everything a server sends is untrusted: every JSON
+ * value's type is checked before use and every growing buffer is capped.
+ */
+#include "openai_common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sse.h"
+
+/* Longest failure message handed to the sink. */
+#define FAIL_MSG_MAX 512
+
+typedef struct openai_inst {
+	const pg_host_api *host;
+	const pg_openai_flavor *flavor;
+	char *url;		/* base URL joined with the path option */
+	char *model;		/* NULL: not sent */
+	char *max_tokens_field; /* request key for the output limit */
+	int include_usage;
+	int ignore_eos;
+	int has_temperature;
+	double temperature;
+} openai_inst;
+
+typedef struct openai_parse {
+	const pg_host_api *host;
+	const pg_openai_flavor *flavor;
+	const pg_response_sink *sink; /* of the parse call in progress */
+	int sse_mode;		      /* 1: text/event-stream, 0: one JSON body */
+	pg_sse *sse;
+	char *body; /* JSON mode: the body so far, capped at PG_OPENAI_MAX_BODY */
+	size_t body_len;
+	size_t body_cap;
+	int failed;	 /* fail() was reported; nothing else is reported after */
+	int done;	 /* "data: [DONE]" arrived */
+	int finish_seen; /* some choice carried a finish_reason */
+} openai_parse;
+
+int pg_openai_nonempty_string(const json_t *v)
+{
+	return json_is_string(v) && json_string_length(v) > 0;
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static char *host_strndup(const pg_host_api *host, const char *s, size_t n)
+{
+	char *p = host->alloc(n + 1);
+
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+int pg_openai_join_url(char **out, const pg_host_api *host, const char *base, const char *path)
+{
+	size_t blen = strlen(base), plen, total;
+	char *p;
+
+	*out = NULL;
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	if (!path)
+		path = "";
+	while (*path == '/')
+		path++;
+	plen = strlen(path);
+	total = blen + (plen ? 1 + plen : 0);
+	p = host->alloc(total + 1);
+	if (!p) {
+		host->set_error("out of memory");
+		return PG_ENOMEM;
+	}
+	memcpy(p, base, blen);
+	if (plen) {
+		p[blen] = '/';
+		memcpy(p + blen + 1, path, plen);
+	}
+	p[total] = '\0';
+	*out = p;
+	return 0;
+}
+
+/* Whether the media type of a Content-Type value equals want (case
+ * insensitive, parameters after ';' ignored). */
+static int media_type_is(const char *ct, const char *want)
+{
+	size_t n = 0, wlen = strlen(want);
+
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	while (ct[n] && ct[n] != ';' && ct[n] != ' ' && ct[n] != '\t')
+		n++;
+	return n == wlen && strncasecmp(ct, want, n) == 0;
+}
+
+/* application/json or any "+json" structured suffix type. */
+static int media_type_is_json(const char *ct)
+{
+	size_t n = 0;
+
+	if (media_type_is(ct, "application/json"))
+		return 1;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	while (ct[n] && ct[n] != ';' && ct[n] != ' ' && ct[n] != '\t')
+		n++;
+	return n >= 5 && strncasecmp(ct + n - 5, "+json", 5) == 0;
+}
+
+/* Adds value under key, taking the reference; fails if value is NULL
+ * (a jansson constructor failed: out of memory or invalid UTF-8). */
+static int put(json_t *obj, const char *key, json_t *value)
+{
+	return json_object_set_new(obj, key, value) == 0 ? 0 : -1;
+}
+
+/* ---- instance ----------------------------------------------------------- */
+
+int pg_openai_create(void **out_inst, const pg_openai_flavor *flavor, const pg_host_api *host,
+		     const pg_options *opts, const pg_target_info *target)
+{
+	openai_inst *in = NULL;
+	const char *path = NULL, *field = NULL;
+	double t = -1.0;
+	int rc = PG_ENOMEM;
+
+	*out_inst = NULL;
+	if (!target || !target->url || !target->url[0]) {
+		host->set_error("%s: the target has no URL", flavor->name);
+		return PG_EINVAL;
+	}
+	in = host->calloc(1, sizeof(*in));
+	if (!in)
+		goto oom;
+	in->host = host;
+	in->flavor = flavor;
+	in->include_usage = 1;
+	if (opts) {
+		path = host->opt_string(opts, "path");
+		field = host->opt_string(opts, "max_tokens_field");
+		in->include_usage = host->opt_bool(opts, "include_usage") != 0;
+		in->ignore_eos = host->opt_bool(opts, "ignore_eos") != 0;
+		t = host->opt_double(opts, "temperature");
+	}
+	if (!path)
+		path = flavor->default_path;
+	if (!field || !field[0])
+		field = "max_tokens";
+	/* The temperature option's default is -1: any negative value (or NaN)
+	 * means "not set", so the server's own default applies. */
+	if (t >= 0.0) {
+		in->has_temperature = 1;
+		in->temperature = t;
+	}
+	rc = pg_openai_join_url(&in->url, host, target->url, path);
+	if (rc < 0)
+		goto done;
+	rc = PG_ENOMEM;
+	in->max_tokens_field = host->strdup(field);
+	if (!in->max_tokens_field)
+		goto oom;
+	if (target->model) {
+		in->model = host->strdup(target->model);
+		if (!in->model)
+			goto oom;
+	}
+	*out_inst = in;
+	in = NULL;
+	rc = 0;
+	goto done;
+oom:
+	host->set_error("%s: out of memory", flavor->name);
+done:
+	pg_openai_destroy(in);
+	return rc;
+}
+
+void pg_openai_destroy(void *vinst)
+{
+	openai_inst *in = vinst;
+
+	if (!in)
+		return;
+	in->host->free(in->url);
+	in->host->free(in->model);
+	in->host->free(in->max_tokens_field);
+	in->host->free(in);
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+/* Serialises body into a host-allocated, NUL-terminated string. */
+static int dump_body(char **out, size_t *out_len, const pg_host_api *host, const json_t *body)
+{
+	/* 15 significant digits print 0.7 as 0.7, not 0.69999999999999996. */
+	const size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(15);
+	size_t need, got;
+	char *p;
+
+	*out = NULL;
+	need = json_dumpb(body, NULL, 0, flags);
+	if (need == 0)
+		return PG_ENOMEM;
+	p = host->alloc(need + 1);
+	if (!p)
+		return PG_ENOMEM;
+	got = json_dumpb(body, p, need, flags);
+	if (got != need) {
+		host->free(p);
+		return PG_ENOMEM;
+	}
+	p[need] = '\0';
+	*out = p;
+	*out_len = need;
+	return 0;
+}
+
+int pg_openai_build(void *vinst, const pg_work_item *item, pg_request *out)
+{
+	openai_inst *in = vinst;
+	const pg_host_api *host = in->host;
+	json_t *body = NULL, *so = NULL;
+	int rc = PG_ENOMEM;
+
+	memset(out, 0, sizeof(*out));
+	body = json_object();
+	if (!body)
+		goto oom;
+	if (in->model && put(body, "model", json_string(in->model)) < 0) {
+		host->set_error("%s: the model name is not valid UTF-8", in->flavor->name);
+		rc = PG_EINVAL;
+		goto done;
+	}
+	rc = in->flavor->add_input(host, body, item);
+	if (rc < 0)
+		goto done;
+	rc = PG_ENOMEM;
+	if (item->max_tokens > 0 &&
+	    put(body, in->max_tokens_field, json_integer((json_int_t)item->max_tokens)) < 0)
+		goto oom;
+	if (put(body, "stream", json_boolean(item->stream)) < 0)
+		goto oom;
+	if (item->stream && in->include_usage) {
+		so = json_object();
+		if (!so || put(so, "include_usage", json_true()) < 0)
+			goto oom;
+		if (put(body, "stream_options", so) < 0) {
+			so = NULL; /* put() released it */
+			goto oom;
+		}
+		so = NULL;
+	}
+	if (in->has_temperature && put(body, "temperature", json_real(in->temperature)) < 0)
+		goto oom;
+	if (in->ignore_eos && put(body, "ignore_eos", json_true()) < 0)
+		goto oom;
+
+	out->url = host_strndup(host, in->url, strlen(in->url));
+	if (!out->url || dump_body(&out->body, &out->body_len, host, body) < 0)
+		goto oom;
+	out->method = "POST";
+	out->content_type = "application/json";
+	out->accept = item->stream ? "text/event-stream" : "application/json";
+	rc = 0;
+	goto done;
+oom:
+	host->set_error("%s: out of memory building a request", in->flavor->name);
+	rc = PG_ENOMEM;
+done:
+	json_decref(so);
+	json_decref(body);
+	if (rc < 0) {
+		host->free(out->url);
+		host->free(out->body);
+		memset(out, 0, sizeof(*out));
+	}
+	return rc;
+}
+
+/* ---- response events ---------------------------------------------------- */
+
+static void report_fail(openai_parse *ps, pg_error_class cls, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Reports the response as failed (once); nothing is reported after it. */
+static void report_fail(openai_parse *ps, pg_error_class cls, const char *fmt, ...)
+{
+	char msg[FAIL_MSG_MAX];
+	va_list ap;
+
+	if (ps->failed)
+		return;
+	ps->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ps->sink && ps->sink->fail)
+		ps->sink->fail(ps->sink->ctx, cls, msg);
+}
+
+static void report_content(openai_parse *ps)
+{
+	if (!ps->failed && ps->sink && ps->sink->content)
+		ps->sink->content(ps->sink->ctx, 1);
+}
+
+/* A token count from a usage object; -1 when absent or not a count. */
+static int64_t usage_count(const json_t *usage, const char *key)
+{
+	const json_t *v = json_object_get(usage, key);
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0)
+		return (int64_t)json_integer_value(v);
+	return -1;
+}
+
+/* Reports a "usage" member when it is an object with a count in it
+ * (vLLM and OpenAI send "usage": null in all but the last chunk). */
+static void report_usage(openai_parse *ps, const json_t *root)
+{
+	const json_t *usage = json_object_get(root, "usage");
+	int64_t in_tok, out_tok;
+
+	if (!json_is_object(usage) || ps->failed)
+		return;
+	in_tok = usage_count(usage, "prompt_tokens");
+	out_tok = usage_count(usage, "completion_tokens");
+	if (in_tok < 0 && out_tok < 0)
+		return;
+	if (ps->sink && ps->sink->usage)
+		ps->sink->usage(ps->sink->ctx, in_tok, out_tok);
+}
+
+/* If root is an error response, copies its message into msg and returns 1.
+ * Shapes: {"error": {"message": ...}}, {"error": "text"} and vLLM's
+ * {"object": "error", "message": ...}. */
+static int error_message(const json_t *root, char *msg, size_t size)
+{
+	const json_t *err = json_object_get(root, "error");
+	const json_t *text = NULL;
+
+	if (json_is_object(err))
+		text = json_object_get(err, "message");
+	else if (json_is_string(err))
+		text = err;
+	else if (json_is_string(json_object_get(root, "object")) &&
+		 strcmp(json_string_value(json_object_get(root, "object")), "error") == 0)
+		text = json_object_get(root, "message");
+	else
+		return 0;
+	if (pg_openai_nonempty_string(text))
+		snprintf(msg, size, "%s", json_string_value(text));
+	else
+		snprintf(msg, size, "server sent an error object without a message");
+	return 1;
+}
+
+/* ---- streamed responses ------------------------------------------------- */
+
+/* Handles one parsed stream chunk. */
+static void handle_chunk(openai_parse *ps, const json_t *root)
+{
+	char msg[FAIL_MSG_MAX];
+	const json_t *choices;
+	int has_content = 0;
+
+	if (!json_is_object(root)) {
+		report_fail(ps, PG_FAIL_PROTOCOL, "stream chunk is not a JSON object");
+		return;
+	}
+	if (error_message(root, msg, sizeof(msg))) {
+		report_fail(ps, PG_FAIL_STREAM, "%s", msg);
+		return;
+	}
+	choices = json_object_get(root, "choices");
+	if (json_is_array(choices)) {
+		for (size_t i = 0; i < json_array_size(choices); i++) {
+			const json_t *choice = json_array_get(choices, i);
+
+			if (!json_is_object(choice))
+				continue;
+			if (ps->flavor->chunk_has_content(choice))
+				has_content = 1;
+			/* Recorded only to accept streams that omit [DONE]. */
+			if (pg_openai_nonempty_string(json_object_get(choice, "finish_reason")))
+				ps->finish_seen = 1;
+		}
+	}
+	if (has_content)
+		report_content(ps);
+	report_usage(ps, root);
+}
+
+/* An "event: error" SSE event: its data may be JSON or plain text. */
+static void handle_error_event(openai_parse *ps, const char *data, size_t len)
+{
+	char msg[FAIL_MSG_MAX];
+	json_t *root = json_loadb(data, len, 0, NULL);
+	const json_t *text;
+
+	if (root && error_message(root, msg, sizeof(msg)))
+		report_fail(ps, PG_FAIL_STREAM, "%s", msg);
+	else if (root && pg_openai_nonempty_string(text = json_object_get(root, "message")))
+		report_fail(ps, PG_FAIL_STREAM, "%s", json_string_value(text));
+	else if (len > 0)
+		report_fail(ps, PG_FAIL_STREAM, "%.*s", (int)(len < 400 ? len : 400), data);
+	else
+		report_fail(ps, PG_FAIL_STREAM, "server sent an error event");
+	json_decref(root);
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* pg_sse callback: one data event of the stream. Returns 1 to stop. */
+static int on_sse_event(void *ctx, const char *event, const char *data, size_t len)
+{
+	openai_parse *ps = ctx;
+	json_error_t jerr;
+	json_t *root;
+
+	if (ps->failed)
+		return 1;
+	if (ps->done)
+		return 0; /* nothing after [DONE] matters */
+	if (strcmp(event, "error") == 0) {
+		handle_error_event(ps, data, len);
+		return 1;
+	}
+	while (len > 0 && is_space(data[0])) {
+		data++;
+		len--;
+	}
+	while (len > 0 && is_space(data[len - 1]))
+		len--;
+	if (len == 0)
+		return 0; /* an empty data event carries nothing: skip it */
+	if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {
+		ps->done = 1;
+		return 0;
+	}
+	root = json_loadb(data, len, 0, &jerr);
+	if (!root) {
+		report_fail(ps, PG_FAIL_PROTOCOL, "invalid JSON in stream: %s", jerr.text);
+		return 1;
+	}
+	handle_chunk(ps, root);
+	json_decref(root);
+	return ps->failed ? 1 : 0;
+}
+
+/* ---- whole JSON responses ----------------------------------------------- */
+
+static int append_body(openai_parse *ps, const char *data, size_t len)
+{
+	size_t cap;
+	char *np;
+
+	if (len > PG_OPENAI_MAX_BODY - ps->body_len) {
+		report_fail(ps, PG_FAIL_PROTOCOL, "response body larger than %zu bytes",
+			    PG_OPENAI_MAX_BODY);
+		return 0;
+	}
+	if (ps->body_len + len > ps->body_cap) {
+		cap = ps->body_cap ? ps->body_cap : 4096;
+		while (cap < ps->body_len + len)
+			cap *= 2;
+		if (cap > PG_OPENAI_MAX_BODY)
+			cap = PG_OPENAI_MAX_BODY;
+		np = ps->host->realloc(ps->body, cap);
+		if (!np) {
+			report_fail(ps, PG_FAIL_PROTOCOL, "out of memory buffering the response");
+			ps->host->set_error("%s: out of memory buffering a response",
+					    ps->flavor->name);
+			return PG_ENOMEM;
+		}
+		ps->body = np;
+		ps->body_cap = cap;
+	}
+	memcpy(ps->body + ps->body_len, data, len);
+	ps->body_len += len;
+	return 0;
+}
+
+static void finish_json(openai_parse *ps)
+{
+	char msg[FAIL_MSG_MAX];
+	json_error_t jerr;
+	json_t *root;
+	const json_t *choices;
+	int mc;
+
+	if (ps->body_len == 0) {
+		report_fail(ps, PG_FAIL_PROTOCOL, "empty response body");
+		return;
+	}
+	root = json_loadb(ps->body, ps->body_len, 0, &jerr);
+	if (!root) {
+		report_fail(ps, PG_FAIL_PROTOCOL, "invalid JSON response: %s", jerr.text);
+		return;
+	}
+	if (!json_is_object(root)) {
+		report_fail(ps, PG_FAIL_PROTOCOL, "response is not a JSON object");
+		goto done;
+	}
+	if (error_message(root, msg, sizeof(msg))) {
+		report_fail(ps, PG_FAIL_STREAM, "%s", msg);
+		goto done;
+	}
+	choices = json_object_get(root, "choices");
+	if (!json_is_array(choices) || json_array_size(choices) == 0) {
+		report_fail(ps, PG_FAIL_PROTOCOL, "response has neither choices nor an error");
+		goto done;
+	}
+	mc = json_is_object(json_array_get(choices, 0))
+		 ? ps->flavor->message_content(json_array_get(choices, 0))
+		 : -1;
+	if (mc < 0) {
+		report_fail(ps, PG_FAIL_PROTOCOL, "response has no %s", ps->flavor->content_path);
+		goto done;
+	}
+	/* A well-formed answer whose content is empty (e.g. the model stopped
+	 * at once) is a success without content, as in a stream. */
+	if (mc > 0)
+		report_content(ps);
+	report_usage(ps, root);
+done:
+	json_decref(root);
+}
+
+/* ---- parse operations --------------------------------------------------- */
+
+int pg_openai_parse_begin(void *vinst, void **out_state, int http_status, const char *content_type,
+			  int streamed)
+{
+	openai_inst *in = vinst;
+	openai_parse *ps;
+
+	(void)http_status; /* only 2xx responses are parsed */
+	*out_state = NULL;
+	ps = in->host->calloc(1, sizeof(*ps));
+	if (!ps)
+		goto oom;
+	ps->host = in->host;
+	ps->flavor = in->flavor;
+	/* The Content-Type decides; without a recognisable one, what the
+	 * request asked for does. */
+	if (content_type && media_type_is(content_type, "text/event-stream"))
+		ps->sse_mode = 1;
+	else if (content_type && media_type_is_json(content_type))
+		ps->sse_mode = 0;
+	else
+		ps->sse_mode = streamed != 0;
+	if (ps->sse_mode) {
+		ps->sse = pg_sse_new(PG_OPENAI_MAX_SSE_LINE);
+		if (!ps->sse)
+			goto oom;
+	}
+	*out_state = ps;
+	return 0;
+oom:
+	pg_openai_parse_free(ps);
+	in->host->set_error("%s: out of memory", in->flavor->name);
+	return PG_ENOMEM;
+}
+
+int pg_openai_parse_data(void *state, const char *data, size_t len, const pg_response_sink *sink)
+{
+	openai_parse *ps = state;
+	int rc;
+
+	ps->sink = sink;
+	if (ps->failed || len == 0)
+		return 0;
+	if (!ps->sse_mode)
+		return append_body(ps, data, len);
+	rc = pg_sse_feed(ps->sse, data, len, on_sse_event, ps);
+	/* The callback returns only 0 or 1, so -1 is the parser's own cap. */
+	if (rc == -1)
+		report_fail(ps, PG_FAIL_PROTOCOL, "SSE line or event longer than %zu bytes",
+			    PG_OPENAI_MAX_SSE_LINE);
+	return 0;
+}
+
+int pg_openai_parse_end(void *state, const pg_response_sink *sink)
+{
+	openai_parse *ps = state;
+	int cut;
+
+	ps->sink = sink;
+	if (ps->failed)
+		return 0;
+	if (!ps->sse_mode) {
+		finish_json(ps);
+		return 0;
+	}
+	cut = pg_sse_finish(ps->sse);
+	/*
+	 * A stream normally ends with "data: [DONE]". Some servers omit it, so
+	 * a stream that delivered a finish_reason is accepted without it; one
+	 * with neither was cut short.
+	 */
+	if (!ps->done && !ps->finish_seen)
+		report_fail(ps, PG_FAIL_PROTOCOL, "stream ended before [DONE]%s",
+			    cut ? " (inside an event)" : "");
+	return 0;
+}
+
+void pg_openai_parse_free(void *state)
+{
+	openai_parse *ps = state;
+
+	if (!ps)
+		return;
+	pg_sse_free(ps->sse);
+	ps->host->free(ps->body);
+	ps->host->free(ps);
+}

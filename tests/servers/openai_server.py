@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""A small OpenAI-compatible server for perfgate's end-to-end tests.
+
+It writes the wire format the way popular servers do, not the way
+perfgate's mock does: uvicorn-style chunked transfer encoding, vLLM's
+role-first chunk and `usage: null` in every chunk but the last, OpenAI's
+keep-alive comments, SSE events split across TCP writes, CRLF line ends.
+
+Modes (--mode):
+  vllm       role chunk, content chunks, finish chunk, usage chunk, [DONE]
+  nousage    like vllm but never reports usage (tokens must be counted)
+  crlf       vllm framing with CRLF line ends and ': ping' comments
+  midstream-error  two content chunks then an error object, then [DONE]
+  no-done    content chunks, then the connection closes without [DONE]
+  http-500   every request gets 500 with an OpenAI error body
+Listens on 127.0.0.1 only; prints "listening PORT" on stdout once bound.
+"""
+import argparse
+import json
+import socket
+import threading
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ARGS = None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):  # keep test output quiet
+        pass
+
+    def _send_json(self, status, obj):
+        body = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _chunk(self, data):
+        if not data:
+            return
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def _event(self, obj, eol=b"\n"):
+        payload = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
+        frame = b"data: " + payload + eol + eol
+        # split every event in two TCP writes to exercise partial frames
+        half = len(frame) // 2
+        self._chunk(frame[:half])
+        time.sleep(0.0005)
+        self._chunk(frame[half:])
+
+    def do_GET(self):
+        if self.path.rstrip("/").endswith("/models"):
+            self._send_json(200, {"object": "list", "data": [{"id": ARGS.model, "object": "model"}]})
+        else:
+            self._send_json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        raw = self.rfile.read(length)
+        try:
+            req = json.loads(raw)
+        except ValueError:
+            self._send_json(400, {"error": {"message": "bad json", "type": "invalid_request_error"}})
+            return
+        if ARGS.require_auth and self.headers.get("Authorization") != "Bearer " + ARGS.require_auth:
+            self._send_json(401, {"error": {"message": "bad key", "type": "auth"}})
+            return
+        if ARGS.mode == "http-500":
+            self._send_json(500, {"error": {"message": "boom", "type": "server_error"}})
+            return
+        chat = self.path.endswith("/chat/completions")
+        n = int(req.get("max_tokens") or req.get("max_completion_tokens") or 16)
+        n = min(n, ARGS.tokens) if ARGS.tokens else n
+        if not req.get("stream"):
+            text = "".join("w%d " % i for i in range(n))
+            choice = {"index": 0, "finish_reason": "length"}
+            if chat:
+                choice["message"] = {"role": "assistant", "content": text}
+            else:
+                choice["text"] = text
+            time.sleep(ARGS.delay_ms * n / 1000.0)
+            self._send_json(200, {"id": "x", "object": "chat.completion" if chat else "text_completion",
+                                  "model": ARGS.model, "choices": [choice],
+                                  "usage": {"prompt_tokens": 3, "completion_tokens": n, "total_tokens": n + 3}})
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        eol = b"\r\n" if ARGS.mode == "crlf" else b"\n"
+        usage_opt = (req.get("stream_options") or {}).get("include_usage")
+        report_usage = usage_opt and ARGS.mode != "nousage"
+
+        def chunk(delta=None, text=None, finish=None):
+            c = {"index": 0, "finish_reason": finish, "logprobs": None}
+            if chat:
+                c["delta"] = delta if delta is not None else {}
+            else:
+                c["text"] = text or ""
+            obj = {"id": "cmpl-1", "object": "chat.completion.chunk" if chat else "text_completion",
+                   "created": 1, "model": ARGS.model, "choices": [c]}
+            if report_usage:
+                obj["usage"] = None
+            return obj
+
+        if chat:
+            self._event(chunk(delta={"role": "assistant", "content": ""}), eol)
+        for i in range(n):
+            time.sleep(ARGS.delay_ms / 1000.0)
+            if ARGS.mode == "crlf" and i % 3 == 0:
+                self._chunk(b": ping" + eol)
+            if ARGS.mode == "midstream-error" and i == 2:
+                self._event({"error": {"message": "engine overloaded", "type": "server_error", "code": 503}}, eol)
+                self._event(b"[DONE]", eol)
+                self._chunk(b"")
+                self.wfile.write(b"0\r\n\r\n")
+                return
+            last = i == n - 1
+            self._event(chunk(delta={"content": "w%d " % i}, text="w%d " % i,
+                              finish="length" if last and ARGS.mode != "no-done" else None), eol)
+        if ARGS.mode == "no-done":
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if report_usage:
+            self._event({"id": "cmpl-1", "object": "chat.completion.chunk", "created": 1, "model": ARGS.model,
+                         "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": n,
+                                                  "total_tokens": n + 3}}, eol)
+        self._event(b"[DONE]", eol)
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+def main():
+    global ARGS
+    p = argparse.ArgumentParser()
+    p.add_argument("--mode", default="vllm")
+    p.add_argument("--model", default="test-model")
+    p.add_argument("--tokens", type=int, default=0, help="cap on output tokens")
+    p.add_argument("--delay-ms", type=float, default=1.0, help="delay before each token")
+    p.add_argument("--require-auth", default="")
+    p.add_argument("--max-seconds", type=float, default=300, help="exit after this long")
+    ARGS = p.parse_args()
+    srv = Server(("127.0.0.1", 0), Handler)
+    print("listening %d" % srv.server_address[1], flush=True)
+    # bounded lifetime: the server stops by itself even if a test forgets it
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    time.sleep(ARGS.max_seconds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
