@@ -157,14 +157,12 @@ int pg_hist_new(pg_hist **out, int64_t lowest, int64_t highest, int sigfigs)
 	if (rc < 0)
 		goto done;
 	h = calloc(1, sizeof(*h));
-	if (!h) {
+	if (h)
+		h->counts = calloc(len, sizeof(*h->counts));
+	if (!h || !h->counts) {
+		pg_error_set("out of memory allocating a histogram of %zu slots", len);
 		rc = PG_ENOMEM;
-		goto nomem;
-	}
-	h->counts = calloc(len, sizeof(*h->counts));
-	if (!h->counts) {
-		rc = PG_ENOMEM;
-		goto nomem;
+		goto done;
 	}
 	h->lowest = lowest;
 	h->highest = highest;
@@ -175,9 +173,6 @@ int pg_hist_new(pg_hist **out, int64_t lowest, int64_t highest, int sigfigs)
 	h->len = len;
 	*out = h;
 	h = NULL;
-	goto done;
-nomem:
-	pg_error_set("out of memory allocating a histogram of %zu slots", len);
 done:
 	pg_hist_free(h);
 	return rc;
@@ -498,8 +493,9 @@ int pg_hist_encode(const pg_hist *h, char **out)
 		end = slot_of(h, h->max) + 1;
 	body = malloc(end * HIST_VARINT_MAX + 1);
 	if (!body) {
+		pg_error_set("out of memory encoding a histogram");
 		rc = PG_ENOMEM;
-		goto nomem;
+		goto done;
 	}
 	for (i = 0; i < end; i = j) {
 		if (h->counts[i]) {
@@ -524,17 +520,15 @@ int pg_hist_encode(const pg_hist *h, char **out)
 	cap = hlen + (nbody + 2) / 3 * 4 + 1 + 8 + 1;
 	text = malloc(cap);
 	if (!text) {
+		pg_error_set("out of memory encoding a histogram");
 		rc = PG_ENOMEM;
-		goto nomem;
+		goto done;
 	}
 	memcpy(text, head, hlen);
 	hlen += put_b64url(text + hlen, body, nbody);
 	snprintf(text + hlen, cap - hlen, ":%08" PRIx32, crc32_ieee(text, hlen));
 	*out = text;
 	text = NULL;
-	goto done;
-nomem:
-	pg_error_set("out of memory encoding a histogram");
 done:
 	free(body);
 	free(text);

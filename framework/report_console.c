@@ -49,44 +49,44 @@ static const char *token_source(const pg_recorder *rec)
 	return "none";
 }
 
-static void print_value(FILE *out, const pg_metric_def *m, double canonical, int width)
+/* Formats a canonical value in the metric's display unit ("22.618 ms"). */
+static const char *fmt_value(char *buf, size_t size, const pg_metric_def *m, double display)
 {
-	double v = pg_metric_to_display(m, canonical);
 	const char *unit = pg_metric_display_unit(m);
 
-	fprintf(out, "%*.*f %-6s", width, fabs(v) >= 1000 ? 0 : 3, v, unit);
+	snprintf(buf, size, "%.*f%s%s", fabs(display) >= 1000 ? 0 : 3, display, *unit ? " " : "",
+		 unit);
+	return buf;
 }
 
 static void print_requirements(FILE *out, const pg_scenario_result *sr, int color)
 {
+	char a[48], b[48], c[48];
 	size_t i;
 
 	if (sr->n_reqs == 0) {
 		fprintf(out, "  (no requirements)\n");
 		return;
 	}
-	fprintf(out, "  %-34s %16s %16s %16s  %s\n", "requirement", "measured", "limit", "margin",
+	fprintf(out, "  %-34s %14s %14s %14s  %s\n", "requirement", "measured", "limit", "margin",
 		"verdict");
 	for (i = 0; i < sr->n_reqs; i++) {
 		const pg_req_result *rr = &sr->reqs[i];
 		const pg_metric_def *m = rr->req->metric;
 
-		fprintf(out, "  %-34.34s ", rr->req->text);
+		fmt_value(b, sizeof(b), m, pg_metric_to_display(m, rr->req->limit));
 		if (rr->has_value) {
-			print_value(out, m, rr->measured, 9);
-			print_value(out, m, rr->req->limit, 9);
-			fprintf(out, "%9.*f %-6s", fabs(pg_gate_margin(rr)) >= 1000 ? 0 : 3,
-				pg_gate_margin(rr), pg_metric_display_unit(m));
+			fmt_value(a, sizeof(a), m, pg_metric_to_display(m, rr->measured));
+			fmt_value(c, sizeof(c), m, pg_gate_margin(rr));
 		} else {
-			fprintf(out, "%16s ", "-");
-			print_value(out, m, rr->req->limit, 9);
-			fprintf(out, "%16s ", "-");
+			snprintf(a, sizeof(a), "-");
+			snprintf(c, sizeof(c), "-");
 		}
+		fprintf(out, "  %-34.34s %14s %14s %14s  ", rr->req->text, a, b, c);
 		if (color)
-			fprintf(out, " %s%s%s", rr->met ? GREEN : RED, rr->met ? "met" : "FAILED",
-				RESET);
+			fprintf(out, "%s%s%s", rr->met ? GREEN : RED, rr->met ? "met" : "FAILED", RESET);
 		else
-			fprintf(out, " %s", rr->met ? "met" : "FAILED");
+			fprintf(out, "%s", rr->met ? "met" : "FAILED");
 		if (!rr->has_value)
 			fprintf(out, " (%s)", rr->reason);
 		fputc('\n', out);
