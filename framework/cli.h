@@ -9,6 +9,26 @@ enum {
 	PG_EXIT_ERROR = 3  /* the run could not be carried out */
 };
 
+#include "perfgate/plugin.h"
+#include "suite.h"
+
+/* How a loaded suite is run and reported. */
+typedef struct pg_exec_opts {
+	const char *scenario;  /* run only this scenario (NULL: all) */
+	const char *out_dir;   /* write DIR/results.json (NULL: no) */
+	const char *json_file; /* write the results document to this file (NULL: no) */
+	unsigned int workers;  /* 0: one per core */
+	int color;             /* -1: when stdout is a terminal */
+} pg_exec_opts;
+
+/* Runs a validated suite, prints the table, writes results and returns the
+ * process exit code. */
+int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x);
+/* The suite loader's plugin lookup over a registry (ctx). */
+const pg_plugin_desc *pg_cli_lookup_plugin(void *ctx, pg_plugin_kind kind, const char *name);
+/* `perfgate load URL ...`: ad-hoc load without a suite. */
+int pg_cmd_load(int argc, char **argv);
+
 /* `perfgate run` (validate_only 0) and `perfgate validate` (1); argv[0] is
  * the command name. Returns the process exit code. */
 int pg_cmd_run(int argc, char **argv, int validate_only);

@@ -3,6 +3,7 @@
  * reports -> exit code.
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,9 @@ static const char usage_run[] =
     "  --set KEY=VALUE     override a suite value by dotted path (repeatable),\n"
     "                      e.g. --set scenarios.0.load.duration=60s\n"
     "  --plugin-path DIRS  ':'-separated directories searched for plugins\n"
+    "  --workers N         event-loop threads (default: one per core)\n"
+    "  --transport NAME    h1 (native HTTP/1.1) or curl (libcurl: TLS, HTTP/2, proxies);\n"
+    "                      default: h1 for http://, curl otherwise\n"
     "  --color, --no-color force or disable colour (default: on a terminal)\n"
     "  -v, --verbose       log more\n"
     "\n"
@@ -45,11 +49,39 @@ typedef struct run_args {
 	const char **sets;
 	size_t n_sets;
 	int color; /* -1 auto */
+	unsigned int workers; /* 0: one per core */
 } run_args;
 
-static const pg_plugin_desc *lookup_adapter(void *ctx, const char *name)
+const pg_plugin_desc *pg_cli_lookup_plugin(void *ctx, pg_plugin_kind kind, const char *name)
 {
-	return pg_plugins_find(ctx, PG_PLUGIN_ADAPTER, name);
+	return pg_plugins_find(ctx, kind, name);
+}
+
+/* Adds one --set to the list (the list holds pointers into argv or into
+ * strings the caller keeps alive). */
+static int add_set(run_args *a, const char *set)
+{
+	const char **s = realloc(a->sets, (a->n_sets + 1) * sizeof(*s));
+
+	if (s == NULL)
+		return PG_ENOMEM;
+	a->sets = s;
+	a->sets[a->n_sets++] = set;
+	return 0;
+}
+
+static int parse_workers(unsigned int *out, const char *text)
+{
+	char *end;
+	long v = strtol(text, &end, 10);
+
+	if (*text == '\0' || *end != '\0' || v < 1 || v > 1024) {
+		fprintf(stderr, "perfgate: --workers '%s': expected a whole number from 1 to 1024\n",
+			text);
+		return PG_EXIT_USAGE;
+	}
+	*out = (unsigned int)v;
+	return 0;
 }
 
 static int parse_args(run_args *a, int argc, char **argv)
@@ -59,6 +91,8 @@ static int parse_args(run_args *a, int argc, char **argv)
 						 {"target", required_argument, NULL, 't'},
 						 {"set", required_argument, NULL, 'S'},
 						 {"plugin-path", required_argument, NULL, 'p'},
+						 {"workers", required_argument, NULL, 'w'},
+						 {"transport", required_argument, NULL, 'T'},
 						 {"color", no_argument, NULL, 'c'},
 						 {"no-color", no_argument, NULL, 'C'},
 						 {"verbose", no_argument, NULL, 'v'},
@@ -79,13 +113,24 @@ static int parse_args(run_args *a, int argc, char **argv)
 		case 't':
 			a->target = optarg;
 			break;
-		case 'S': {
-			const char **s = realloc(a->sets, (a->n_sets + 1) * sizeof(*s));
-
-			if (s == NULL)
+		case 'S':
+			if (add_set(a, optarg) < 0)
 				return PG_EXIT_ERROR;
-			a->sets = s;
-			a->sets[a->n_sets++] = optarg;
+			break;
+		case 'w':
+			if (parse_workers(&a->workers, optarg) != 0)
+				return PG_EXIT_USAGE;
+			break;
+		case 'T': {
+			static char set[128];
+
+			if (strlen(optarg) > 64) {
+				fprintf(stderr, "perfgate: --transport '%s': name too long\n", optarg);
+				return PG_EXIT_USAGE;
+			}
+			snprintf(set, sizeof(set), "target.transport=%s", optarg);
+			if (add_set(a, set) < 0)
+				return PG_EXIT_ERROR;
 			break;
 		}
 		case 'p':
@@ -162,37 +207,150 @@ static void now_iso8601(char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int run_scenarios(pg_run_result *run, const pg_suite *suite, const run_args *a,
-			 const char *base_url, void *adapter)
+static unsigned int default_workers(void)
 {
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n >= 1 && n <= 1024 ? (unsigned int)n : 1;
+}
+
+/* Summarises one run for the sweep table. */
+static void level_of(pg_sweep_level *lv, double load, const pg_engine_result *r)
+{
+	pg_measure m;
+	pg_stat p95 = {PG_STAT_QUANTILE, 0.95}, none = {PG_STAT_NONE, 0};
+
+	memset(&m, 0, sizeof(m));
+	m.rec = r->rec;
+	lv->load = load;
+	if (pg_metric_value(&lv->e2e_p95, &m, pg_metric_find("e2e"), &p95) < 0)
+		lv->e2e_p95 = NAN;
+	if (pg_metric_value(&lv->ttft_p95, &m, pg_metric_find("ttft"), &p95) < 0)
+		lv->ttft_p95 = NAN;
+	if (pg_metric_value(&lv->rps, &m, pg_metric_find("throughput.rps"), &none) < 0)
+		lv->rps = 0;
+	if (pg_metric_value(&lv->error_rate, &m, pg_metric_find("errors.rate"), &none) < 0)
+		lv->error_rate = 1.0;
+}
+
+/* Runs a sweep: the scenario's load once per level; keeps the knee run. */
+static int run_sweep(pg_scenario_result *sr, pg_engine_opts *eo)
+{
+	const pg_sweep *sw = sr->scenario->sweep;
+	pg_engine_result *runs = calloc(sw->n_levels, sizeof(*runs));
+	pg_stage stage;
+	pg_load load;
+	size_t i, keep;
+	int rc = 0;
+
+	sr->levels = calloc(sw->n_levels, sizeof(*sr->levels));
+	if (runs == NULL || sr->levels == NULL) {
+		free(runs);
+		return PG_ENOMEM;
+	}
+	for (i = 0; i < sw->n_levels; i++) {
+		load = sr->scenario->load;
+		if (sw->by_rate) {
+			stage = load.stages[0];
+			stage.rate_from = stage.rate_to = sw->levels[i];
+			load.stages = &stage;
+			load.n_stages = 1;
+		} else {
+			load.concurrency = (int64_t)sw->levels[i];
+		}
+		eo->load = &load;
+		pg_log(PG_LOG_INFO, "scenario %s: sweep level %g", sr->scenario->name,
+		       sw->levels[i]);
+		if ((rc = pg_engine_run(&runs[i], eo)) < 0)
+			break;
+		level_of(&sr->levels[i], sw->levels[i], &runs[i]);
+		sr->n_levels = i + 1;
+	}
+	eo->load = &sr->scenario->load;
+	if (rc == 0) {
+		pg_analysis_knee(&sr->knee, sr->knee_reason, sizeof(sr->knee_reason), sr->levels,
+				 sr->n_levels, sw);
+		keep = sr->knee >= 0 ? (size_t)sr->knee : 0;
+		sr->run = runs[keep];
+		memset(&runs[keep], 0, sizeof(runs[keep]));
+		if (sr->knee >= 0) {
+			sr->measure.has_capacity = 1;
+			sr->measure.capacity_rps = sr->levels[sr->knee].rps;
+			sr->measure.capacity_load = sr->levels[sr->knee].load;
+			sr->measure.capacity_by_rate = sw->by_rate;
+		}
+	}
+	for (i = 0; i < sw->n_levels; i++)
+		pg_engine_result_clear(&runs[i]);
+	free(runs);
+	return rc;
+}
+
+static int run_scenario(pg_scenario_result *sr, pg_engine_opts *eo)
+{
+	const pg_load *l = &sr->scenario->load;
+	int rc;
+
+	sr->knee = -1;
+	eo->scenario = sr->scenario;
+	eo->load = l;
+	if (sr->scenario->sweep != NULL)
+		rc = run_sweep(sr, eo);
+	else
+		rc = pg_engine_run(&sr->run, eo);
+	if (rc < 0)
+		return rc;
+	sr->measure.rec = sr->run.rec;
+	if (l->spike_end > l->spike_start) {
+		pg_ns w = sr->run.window_offset;
+
+		sr->measure.has_recovery = 1;
+		pg_analysis_recovery(&sr->measure.recovery_ns, sr->measure.recovery_reason,
+				     sizeof(sr->measure.recovery_reason), sr->run.series,
+				     w + l->spike_start, w + l->spike_end, w + l->duration);
+	}
+	if (sr->run.generator_bound)
+		pg_log(PG_LOG_WARN,
+		       "scenario %s: %lld of %lld sends were more than 1 ms behind schedule: the "
+		       "load generator, not the target, limited this run (add --workers or lower "
+		       "the load)",
+		       sr->scenario->name, (long long)sr->run.rec->late,
+		       (long long)sr->run.rec->started);
+	return pg_gate_evaluate(sr);
+}
+
+static int run_scenarios(pg_run_result *run, const pg_suite *suite, const run_args *a,
+			 const char *base_url)
+{
+	pg_engine_opts eo = PG_ENGINE_OPTS_INIT;
 	size_t i, n = 0;
 
 	run->scenarios = calloc(suite->n_scenarios, sizeof(*run->scenarios));
 	if (run->scenarios == NULL)
 		return PG_ENOMEM;
+	eo.suite = suite;
+	eo.base_url = base_url;
+	eo.host = pg_host_api_get();
+	eo.adapter = suite->target.plugin;
+	eo.adapter_options = suite->target.options;
+	eo.transport = suite->target.transport_plugin;
+	eo.transport_options = suite->target.transport_options;
+	eo.workers = a->workers ? a->workers : default_workers();
 	for (i = 0; i < suite->n_scenarios; i++) {
 		const pg_scenario *sc = &suite->scenarios[i];
-		pg_engine_opts eo = PG_ENGINE_OPTS_INIT;
 		pg_scenario_result *sr = &run->scenarios[n];
 		int rc;
 
 		if (a->scenario != NULL && strcmp(a->scenario, sc->name) != 0)
 			continue;
-		eo.suite = suite;
-		eo.scenario = sc;
-		eo.base_url = base_url;
-		eo.host = pg_host_api_get();
-		eo.adapter = adapter;
-		eo.ops = suite->target.plugin->ops;
 		sr->scenario = sc;
 		pg_log(PG_LOG_INFO, "scenario %s: starting", sc->name);
-		if ((rc = pg_engine_run(&sr->rec, &sr->report, &eo)) < 0) {
+		rc = run_scenario(sr, &eo);
+		run->n_scenarios = ++n;
+		if (rc < 0) {
 			pg_error_prefix("scenario %s", sc->name);
 			return rc;
 		}
-		run->n_scenarios = ++n;
-		if ((rc = pg_gate_evaluate(sr)) < 0)
-			return rc;
 	}
 	return 0;
 }
@@ -203,7 +361,7 @@ static const pg_scenario_result *unreachable(const pg_run_result *run)
 	size_t i;
 
 	for (i = 0; i < run->n_scenarios; i++) {
-		const pg_recorder *r = run->scenarios[i].rec;
+		const pg_recorder *r = run->scenarios[i].run.rec;
 
 		if (r->succeeded == 0 && r->failed > 0 &&
 		    r->failed_by_class[PG_FAIL_CONNECT] == r->failed)
@@ -221,23 +379,74 @@ static int count_requirements(const pg_suite *s)
 	return (int)n;
 }
 
+int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
+{
+	pg_mock_server *mock = NULL;
+	pg_run_result run;
+	const pg_scenario_result *dead;
+	run_args a;
+	char base[1024];
+	int rc, exit_code = PG_EXIT_ERROR;
+
+	memset(&run, 0, sizeof(run));
+	memset(&a, 0, sizeof(a));
+	a.scenario = x->scenario;
+	a.workers = x->workers;
+	if (strncmp(suite->target.url, "mock://", 7) == 0) {
+		rc = start_mock(&mock, base, sizeof(base), suite->target.url);
+		if (rc < 0) {
+			fprintf(stderr, "perfgate: target %s: %s\n", suite->target.url,
+				pg_error_last());
+			exit_code = rc == PG_EINVAL ? PG_EXIT_USAGE : PG_EXIT_ERROR;
+			goto done;
+		}
+	} else {
+		snprintf(base, sizeof(base), "%s", suite->target.url);
+	}
+	run.suite = suite;
+	redact_url(run.target, sizeof(run.target), suite->target.url);
+	now_iso8601(run.started_at, sizeof(run.started_at));
+	if (run_scenarios(&run, suite, &a, base) < 0) {
+		fprintf(stderr, "perfgate: %s\n", pg_error_last());
+		goto done;
+	}
+	pg_gate_verdict(&run);
+	pg_report_console(stdout, &run, x->color >= 0 ? x->color : isatty(STDOUT_FILENO));
+	fflush(stdout);
+	if (x->out_dir != NULL && pg_report_json_write(x->out_dir, &run) < 0) {
+		fprintf(stderr, "perfgate: --out %s: %s\n", x->out_dir, pg_error_last());
+		goto done;
+	}
+	if (x->json_file != NULL && pg_report_json_write_file(x->json_file, &run) < 0) {
+		fprintf(stderr, "perfgate: --json %s: %s\n", x->json_file, pg_error_last());
+		goto done;
+	}
+	dead = unreachable(&run);
+	if (dead != NULL) {
+		fprintf(stderr, "perfgate: could not run: every request of scenario %s failed to "
+				"connect to %s (%s)\n",
+			dead->scenario->name, run.target,
+			dead->run.first_connect_error[0] ? dead->run.first_connect_error
+							 : "no detail");
+		goto done;
+	}
+	exit_code = run.pass ? PG_EXIT_PASS : PG_EXIT_FAIL;
+done:
+	pg_run_result_clear(&run);
+	pg_mock_stop(mock);
+	return exit_code;
+}
+
 int pg_cmd_run(int argc, char **argv, int validate_only)
 {
 	run_args a;
 	pg_plugin_registry *reg = NULL;
 	pg_suite *suite = NULL;
 	pg_suite_load_opts lo = PG_SUITE_LOAD_OPTS_INIT;
-	pg_mock_server *mock = NULL;
-	pg_run_result run;
-	const pg_scenario_result *dead;
-	const pg_adapter_ops *ops = NULL;
-	pg_target_info ti;
-	void *adapter = NULL;
-	char base[1024];
+	pg_exec_opts x;
 	int rc, exit_code = PG_EXIT_ERROR;
 
 	memset(&a, 0, sizeof(a));
-	memset(&run, 0, sizeof(run));
 	rc = parse_args(&a, argc, argv);
 	if (rc != 0) {
 		exit_code = rc < 0 ? PG_EXIT_PASS : rc;
@@ -250,7 +459,7 @@ int pg_cmd_run(int argc, char **argv, int validate_only)
 	lo.target_url = a.target;
 	lo.sets = a.sets;
 	lo.n_sets = a.n_sets;
-	lo.lookup = lookup_adapter;
+	lo.lookup = pg_cli_lookup_plugin;
 	lo.lookup_ctx = reg;
 	if (pg_suite_load(&suite, a.suite, &lo) < 0) {
 		fprintf(stderr, "%s\n", pg_error_last());
@@ -271,57 +480,13 @@ int pg_cmd_run(int argc, char **argv, int validate_only)
 		exit_code = PG_EXIT_PASS;
 		goto done;
 	}
-
-	if (strncmp(suite->target.url, "mock://", 7) == 0) {
-		rc = start_mock(&mock, base, sizeof(base), suite->target.url);
-		if (rc < 0) {
-			fprintf(stderr, "perfgate: target %s: %s\n", suite->target.url,
-				pg_error_last());
-			exit_code = rc == PG_EINVAL ? PG_EXIT_USAGE : PG_EXIT_ERROR;
-			goto done;
-		}
-	} else {
-		snprintf(base, sizeof(base), "%s", suite->target.url);
-	}
-	ops = suite->target.plugin->ops;
-	ti.url = base;
-	ti.model = suite->target.model;
-	if (ops->create(&adapter, pg_host_api_get(), suite->target.options, &ti) < 0) {
-		fprintf(stderr, "perfgate: adapter %s: %s\n", suite->target.adapter,
-			pg_error_last());
-		goto done;
-	}
-
-	run.suite = suite;
-	redact_url(run.target, sizeof(run.target), suite->target.url);
-	now_iso8601(run.started_at, sizeof(run.started_at));
-	if (run_scenarios(&run, suite, &a, base, adapter) < 0) {
-		fprintf(stderr, "perfgate: %s\n", pg_error_last());
-		goto done;
-	}
-	pg_gate_verdict(&run);
-	pg_report_console(stdout, &run, a.color >= 0 ? a.color : isatty(STDOUT_FILENO));
-	fflush(stdout);
-	if (a.out != NULL && pg_report_json_write(a.out, &run) < 0) {
-		fprintf(stderr, "perfgate: --out %s: %s\n", a.out, pg_error_last());
-		goto done;
-	}
-	dead = unreachable(&run);
-	if (dead != NULL) {
-		fprintf(stderr, "perfgate: could not run: every request of scenario %s failed to "
-				"connect to %s (%s)\n",
-			dead->scenario->name, run.target,
-			dead->report.first_connect_error[0] ? dead->report.first_connect_error
-							    : "no detail");
-		exit_code = PG_EXIT_ERROR;
-		goto done;
-	}
-	exit_code = run.pass ? PG_EXIT_PASS : PG_EXIT_FAIL;
+	memset(&x, 0, sizeof(x));
+	x.scenario = a.scenario;
+	x.out_dir = a.out;
+	x.workers = a.workers;
+	x.color = a.color;
+	exit_code = pg_cli_execute(suite, &x);
 done:
-	pg_run_result_clear(&run);
-	if (adapter != NULL)
-		ops->destroy(adapter);
-	pg_mock_stop(mock);
 	pg_suite_free(suite);
 	pg_plugins_free(reg);
 	free(a.sets);

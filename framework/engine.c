@@ -1,546 +1,788 @@
 /*
- * Closed-loop load engine over the libcurl multi socket interface, driven
- * by a libevent loop (socket and timer callbacks, as curl's MULTI-EV
- * describes). Each virtual user owns one reusable easy handle, so
- * connections are kept alive and reused through the multi handle's pool.
+ * The load engine. One libevent loop per worker thread drives a transport
+ * plugin (h1 or curl) and an adapter plugin; the main thread starts the
+ * workers, collects the per-second series and merges the recorders.
  *
- * Timing: every timestamp is CLOCK_MONOTONIC, taken in the write callback
- * as bytes arrive, before the adapter parses them; all events parsed from
- * one read share that arrival time.
+ * Timing. A request's latency is measured from its scheduled start: the
+ * arrival time for open-loop and trace load, the moment its virtual user
+ * became free for closed loop. The actual send time is kept beside it, and
+ * the difference (schedule lag) has its own histogram. All timestamps are
+ * CLOCK_MONOTONIC; the transports take them as bytes are read, before any
+ * parsing.
+ *
+ * Open loop is never throttled by responses: arrivals are sent when due,
+ * and an arrival that finds max_in_flight requests outstanding is counted
+ * as dropped, never delayed.
  */
 #include "engine.h"
 
-#include <curl/curl.h>
+#include <errno.h>
 #include <event2/event.h>
+#include <event2/thread.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "clock.h"
 #include "error.h"
+#include "log.h"
+#include "schedule.h"
+
+enum { PHASE_WARMUP = 0, PHASE_MEASURED = 1, PHASE_COOLDOWN = 2 };
 
 typedef struct engine engine;
+typedef struct worker worker;
 
-/* One virtual user: a reusable easy handle and the request in flight. */
-typedef struct vu {
-	engine *eng;
-	CURL *easy;
-	int busy;
-	int measured;      /* started inside the measured window */
-	size_t item;       /* workload item of the request in flight */
-	pg_request req;    /* url/body built by the adapter; freed by us */
-	void *parse;       /* adapter parse state, NULL until the first 2xx byte */
-	int status;        /* HTTP status, 0 until the first byte */
-	int parse_failed;  /* adapter returned an error */
+/* One request in flight. */
+typedef struct req_ctx {
+	worker *w;
+	struct req_ctx *next_free;
+	int phase;
+	size_t item;
+	pg_request req;   /* built by the adapter; freed with host->free */
+	void *parse;      /* adapter parse state */
+	int status;
+	int parse_failed;
 	pg_ns last_content;
-	pg_ns now;         /* arrival time of the bytes being parsed */
+	pg_ns now;        /* arrival time of the bytes being parsed */
 	pg_request_outcome out;
-	char errbuf[CURL_ERROR_SIZE];
-} vu;
+} req_ctx;
+
+struct worker {
+	engine *eng;
+	unsigned int index;
+	pthread_t thread;
+	int thread_started;
+	struct event_base *base;
+	struct event *arrival_timer;
+	void *transport;
+	void *adapter;
+	pg_recorder *rec;
+	pg_series_ring *ring;
+	pg_schedule *sched;
+	pg_ns next_offset;
+	int sched_done;
+	req_ctx *free_ctx;
+	atomic_llong in_flight;
+	int64_t cap;       /* open loop: in-flight cap of this worker */
+	int64_t vus;       /* closed loop: virtual users of this worker */
+	int64_t vus_idle;  /* closed loop: users that stopped */
+	size_t next_item;
+	int fatal;
+	char fatal_msg[512];
+	int64_t warmup_requests, cooldown_requests;
+	char first_connect_error[256];
+};
 
 struct engine {
 	const pg_engine_opts *opts;
 	const pg_load *load;
-	pg_recorder *rec;
-	pg_engine_report *report;
-	struct event_base *base;
-	struct event *timer;
-	CURLM *multi;
-	struct curl_slist *headers;
-	vu *vus;
-	size_t n_vus;
-	size_t busy;
-	size_t next_item;
-	pg_ns t0, measure_start, stop_at;
-	int64_t measured_started;
-	int stopping;
-	int fatal;
+	const pg_adapter_ops *aops;
+	const pg_transport_ops *tops;
 	pg_work_item *items;
+	size_t n_items;
+	char **header_lines;
+	size_t n_headers;
+	worker *workers;
+	unsigned int n_workers;
+	pg_ns t0;           /* the run's start */
+	pg_ns window_start; /* absolute */
+	pg_ns window_end;   /* absolute; INT64_MAX while open (request-count mode) */
+	pg_ns run_end;      /* no request is scheduled at or after this */
+	atomic_llong measured_started;
+	atomic_int stop;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned int finished;
 };
 
-/* ---- response sink: adapter events for the request in flight ---------- */
+/* ---- request contexts --------------------------------------------------- */
+
+static req_ctx *ctx_get(worker *w)
+{
+	req_ctx *c = w->free_ctx;
+
+	if (c != NULL)
+		w->free_ctx = c->next_free;
+	else if ((c = malloc(sizeof(*c))) == NULL)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	c->w = w;
+	c->out.input_tokens = -1;
+	c->out.output_tokens = -1;
+	return c;
+}
+
+static void ctx_put(worker *w, req_ctx *c)
+{
+	const pg_host_api *h = w->eng->opts->host;
+
+	if (c->parse != NULL)
+		w->eng->aops->parse_free(c->parse);
+	h->free(c->req.url);
+	h->free(c->req.body);
+	c->parse = NULL;
+	c->req.url = c->req.body = NULL;
+	c->next_free = w->free_ctx;
+	w->free_ctx = c;
+}
+
+static void ctx_free_list(worker *w)
+{
+	while (w->free_ctx != NULL) {
+		req_ctx *c = w->free_ctx;
+
+		w->free_ctx = c->next_free;
+		free(c);
+	}
+}
+
+/* ---- adapter sink ------------------------------------------------------- */
 
 static void sink_content(void *ctx, int64_t tokens)
 {
-	vu *v = ctx;
+	req_ctx *c = ctx;
 
 	(void)tokens;
-	if (v->out.fail != PG_FAIL_NONE)
+	if (c->out.fail != PG_FAIL_NONE)
 		return;
-	if (v->out.first_content == 0)
-		v->out.first_content = v->now;
-	else if (v->measured)
-		pg_hist_record(v->eng->rec->itl, v->now - v->last_content);
-	v->last_content = v->now;
-	v->out.content_chunks++;
+	if (c->out.first_content == 0)
+		c->out.first_content = c->now;
+	else if (c->phase == PHASE_MEASURED)
+		pg_hist_record(c->w->rec->itl, c->now - c->last_content);
+	c->last_content = c->now;
+	c->out.content_chunks++;
 }
 
 static void sink_usage(void *ctx, int64_t input_tokens, int64_t output_tokens)
 {
-	vu *v = ctx;
+	req_ctx *c = ctx;
 
 	if (input_tokens >= 0)
-		v->out.input_tokens = input_tokens;
+		c->out.input_tokens = input_tokens;
 	if (output_tokens >= 0)
-		v->out.output_tokens = output_tokens;
+		c->out.output_tokens = output_tokens;
 }
 
 static void sink_fail(void *ctx, pg_error_class cls, const char *message)
 {
-	vu *v = ctx;
+	req_ctx *c = ctx;
 
 	(void)message;
-	if (v->out.fail == PG_FAIL_NONE)
-		v->out.fail = cls;
+	if (c->out.fail == PG_FAIL_NONE)
+		c->out.fail = cls;
 }
 
-/* ---- curl callbacks ---------------------------------------------------- */
+static const pg_response_sink sink_proto = {NULL, sink_content, sink_usage, sink_fail};
 
-static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata)
+/* ---- transfer events ---------------------------------------------------- */
+
+static void begin_parse(req_ctx *c, const char *content_type)
 {
-	vu *v = userdata;
-	engine *e = v->eng;
-	size_t len = size * nmemb;
-	pg_response_sink sink = {v, sink_content, sink_usage, sink_fail};
-	pg_ns now = pg_now_ns();
+	engine *e = c->w->eng;
 
-	v->out.last_byte = now;
-	if (v->status == 0) {
-		long code = 0;
-		char *ctype = NULL;
-
-		curl_easy_getinfo(v->easy, CURLINFO_RESPONSE_CODE, &code);
-		curl_easy_getinfo(v->easy, CURLINFO_CONTENT_TYPE, &ctype);
-		v->status = (int)code;
-		if (code >= 200 && code < 300 &&
-		    e->opts->ops->parse_begin(e->opts->adapter, &v->parse, (int)code, ctype,
-					      e->items[v->item].stream) < 0) {
-			v->parse = NULL;
-			v->parse_failed = 1;
-		}
-	}
-	if (v->parse == NULL || v->parse_failed)
-		return len; /* error bodies are read and dropped */
-	v->now = now;
-	if (e->opts->ops->parse_data(v->parse, data, len, &sink) < 0) {
-		v->parse_failed = 1;
-		sink_fail(v, PG_FAIL_PROTOCOL, pg_error_last());
-	}
-	return len;
-}
-
-static void start_request(engine *e, vu *v);
-
-static void release_request(engine *e, vu *v)
-{
-	if (v->parse != NULL)
-		e->opts->ops->parse_free(v->parse);
-	v->parse = NULL;
-	e->opts->host->free(v->req.url);
-	e->opts->host->free(v->req.body);
-	memset(&v->req, 0, sizeof(v->req));
-}
-
-static pg_error_class classify_curl(CURLcode code)
-{
-	switch (code) {
-	case CURLE_OPERATION_TIMEDOUT:
-		return PG_FAIL_TIMEOUT;
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_UNSUPPORTED_PROTOCOL:
-	case CURLE_URL_MALFORMAT:
-		return PG_FAIL_CONNECT;
-	case CURLE_WEIRD_SERVER_REPLY:
-	case CURLE_BAD_CONTENT_ENCODING:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return PG_FAIL_PROTOCOL;
-	default:
-		return PG_FAIL_NETWORK;
+	if (c->parse != NULL || c->parse_failed)
+		return;
+	if (e->aops->parse_begin(c->w->adapter, &c->parse, c->status, content_type,
+				 e->items[c->item].stream) < 0) {
+		c->parse = NULL;
+		c->parse_failed = 1;
+		sink_fail(c, PG_FAIL_PROTOCOL, pg_error_last());
 	}
 }
 
-/* A transfer ended: classify it, record it and start the next request. */
-static void finish_request(engine *e, vu *v, CURLcode code)
+static void on_headers(void *ctx, int status, const char *content_type, pg_ns at)
 {
-	pg_response_sink sink = {v, sink_content, sink_usage, sink_fail};
+	req_ctx *c = ctx;
 
-	if (v->out.last_byte == 0)
-		v->out.last_byte = pg_now_ns();
-	v->out.http_status = v->status;
-	if (code != CURLE_OK) {
-		pg_error_class cls = classify_curl(code);
+	(void)at;
+	c->status = status;
+	if (status >= 200 && status <= 299)
+		begin_parse(c, content_type);
+}
 
-		v->out.fail = cls;
-		if (cls == PG_FAIL_CONNECT && e->report->first_connect_error[0] == '\0')
-			snprintf(e->report->first_connect_error,
-				 sizeof(e->report->first_connect_error), "%s",
-				 v->errbuf[0] ? v->errbuf : curl_easy_strerror(code));
-	} else if (v->status < 200 || v->status > 299) {
-		if (v->status == 0) {
-			long codel = 0;
+static void on_body(void *ctx, const char *data, size_t len, pg_ns at)
+{
+	req_ctx *c = ctx;
+	pg_response_sink sink = sink_proto;
 
-			curl_easy_getinfo(v->easy, CURLINFO_RESPONSE_CODE, &codel);
-			v->status = (int)codel;
-			v->out.http_status = v->status;
-		}
-		v->out.fail = PG_FAIL_HTTP;
+	c->out.last_byte = at;
+	if (c->parse == NULL || c->parse_failed)
+		return; /* error bodies are read and dropped */
+	sink.ctx = c;
+	c->now = at;
+	if (c->w->eng->aops->parse_data(c->parse, data, len, &sink) < 0) {
+		c->parse_failed = 1;
+		sink_fail(c, PG_FAIL_PROTOCOL, pg_error_last());
+	}
+}
+
+static int may_start(worker *w, pg_ns now, int *phase);
+static int issue(worker *w, pg_ns scheduled, int phase);
+static void check_finished(worker *w);
+
+static int64_t second_of(const engine *e, pg_ns t)
+{
+	return t <= e->t0 ? 0 : (t - e->t0) / PG_NS_PER_S;
+}
+
+static void record_outcome(worker *w, req_ctx *c)
+{
+	engine *e = w->eng;
+	pg_series_event ev = {0};
+
+	if (c->phase == PHASE_WARMUP) {
+		w->warmup_requests++;
+		return;
+	}
+	if (c->phase == PHASE_COOLDOWN) {
+		w->cooldown_requests++;
+		return;
+	}
+	pg_recorder_add(w->rec, &c->out);
+	if (c->out.fail == PG_FAIL_NONE) {
+		ev.succeeded = 1;
+		ev.e2e = c->out.last_byte - c->out.scheduled;
+		ev.ttft = c->out.first_content ? c->out.first_content - c->out.scheduled : -1;
 	} else {
-		if (v->parse == NULL && !v->parse_failed &&
-		    e->opts->ops->parse_begin(e->opts->adapter, &v->parse, v->status, NULL,
-					      e->items[v->item].stream) < 0) {
-			v->parse = NULL;
-			v->parse_failed = 1;
-			sink_fail(v, PG_FAIL_PROTOCOL, pg_error_last());
-		}
-		if (v->parse != NULL && !v->parse_failed) {
-			v->now = v->out.last_byte;
-			if (e->opts->ops->parse_end(v->parse, &sink) < 0)
-				sink_fail(v, PG_FAIL_PROTOCOL, pg_error_last());
-		}
-		if (v->out.fail == PG_FAIL_NONE && v->out.content_chunks == 0 &&
-		    v->out.output_tokens <= 0)
-			v->out.fail = PG_FAIL_PROTOCOL; /* 2xx with no generated content */
+		ev.failed = 1;
+		ev.e2e = ev.ttft = -1;
 	}
-	if (v->measured)
-		pg_recorder_add(e->rec, &v->out);
-	release_request(e, v);
-	v->busy = 0;
-	e->busy--;
+	ev.in_flight = atomic_load(&w->in_flight);
+	pg_series_ring_record(w->ring, second_of(e, c->out.last_byte), &ev);
 }
 
-/* Whether another request may start now, and whether it is measured. */
-static int may_start(engine *e, pg_ns now, int *measured)
+static void on_done(void *ctx, pg_error_class fail, const char *message, pg_ns at,
+		    int new_connection)
 {
-	const pg_load *l = e->load;
+	req_ctx *c = ctx;
+	worker *w = c->w;
+	engine *e = w->eng;
+	pg_response_sink sink = sink_proto;
+	int phase = 0;
 
-	if (e->stopping || e->fatal)
-		return 0;
-	*measured = now >= e->measure_start;
-	if (l->duration > 0) {
-		if (now >= e->stop_at) {
-			e->stopping = 1;
-			return 0;
+	sink.ctx = c;
+	c->out.new_connection = new_connection;
+	if (c->out.last_byte == 0)
+		c->out.last_byte = at;
+	c->out.http_status = c->status;
+	if (fail != PG_FAIL_NONE) {
+		if (c->out.fail == PG_FAIL_NONE)
+			c->out.fail = fail;
+		if (fail == PG_FAIL_CONNECT && w->first_connect_error[0] == '\0')
+			snprintf(w->first_connect_error, sizeof(w->first_connect_error), "%s",
+				 message ? message : "connection failed");
+	} else if (c->status < 200 || c->status > 299) {
+		c->out.fail = PG_FAIL_HTTP;
+	} else {
+		begin_parse(c, NULL);
+		if (c->parse != NULL && !c->parse_failed) {
+			c->now = c->out.last_byte;
+			if (e->aops->parse_end(c->parse, &sink) < 0)
+				sink_fail(c, PG_FAIL_PROTOCOL, pg_error_last());
 		}
-		return 1;
 	}
-	if (*measured && e->measured_started >= l->requests) {
-		e->stopping = 1;
+	atomic_fetch_sub(&w->in_flight, 1);
+	record_outcome(w, c);
+	ctx_put(w, c);
+	if (e->load->model == PG_LOAD_CLOSED) {
+		pg_ns now = pg_now_ns();
+
+		if (may_start(w, now, &phase))
+			issue(w, now, phase);
+		else
+			w->vus_idle++;
+	}
+	check_finished(w);
+}
+
+static const pg_transfer_events transfer_events = {on_headers, on_body, on_done};
+
+/* ---- scheduling ---------------------------------------------------------- */
+
+static int phase_of(const engine *e, pg_ns scheduled)
+{
+	if (scheduled < e->window_start)
+		return PHASE_WARMUP;
+	if (scheduled >= e->window_end)
+		return PHASE_COOLDOWN;
+	return PHASE_MEASURED;
+}
+
+/* Closed loop: whether a free virtual user starts another request now. */
+static int may_start(worker *w, pg_ns now, int *phase)
+{
+	engine *e = w->eng;
+
+	if (w->fatal || atomic_load(&e->stop))
 		return 0;
+	if (e->load->requests > 0) {
+		if (now < e->window_start) {
+			*phase = PHASE_WARMUP;
+			return 1;
+		}
+		*phase = PHASE_MEASURED;
+		return atomic_fetch_add(&e->measured_started, 1) < e->load->requests;
 	}
+	if (now >= e->run_end)
+		return 0;
+	*phase = phase_of(e, now);
 	return 1;
 }
 
-static void start_request(engine *e, vu *v)
+static void fatal(worker *w, const char *what)
 {
+	if (!w->fatal)
+		snprintf(w->fatal_msg, sizeof(w->fatal_msg), "%s: %s", what, pg_error_last());
+	w->fatal = 1;
+	atomic_store(&w->eng->stop, 1);
+}
+
+/* Builds and sends one request scheduled at `scheduled`. */
+static int issue(worker *w, pg_ns scheduled, int phase)
+{
+	engine *e = w->eng;
+	req_ctx *c = ctx_get(w);
+	pg_series_event ev = {0};
+	int rc;
+
+	if (c == NULL) {
+		pg_error_set("out of memory");
+		fatal(w, "cannot track a request");
+		return PG_ENOMEM;
+	}
+	c->phase = phase;
+	c->item = w->next_item;
+	w->next_item = (w->next_item + 1) % e->n_items;
+	if ((rc = e->aops->build(w->adapter, &e->items[c->item], &c->req)) < 0) {
+		ctx_put(w, c);
+		fatal(w, "the adapter could not build a request");
+		return rc;
+	}
+	c->out.scheduled = scheduled;
+	c->out.sent = pg_now_ns();
+	if ((rc = e->tops->start(w->transport, &c->req, c, &transfer_events)) < 0) {
+		ctx_put(w, c);
+		fatal(w, "the transport could not send a request");
+		return rc;
+	}
+	atomic_fetch_add(&w->in_flight, 1);
+	if (phase == PHASE_MEASURED) {
+		w->rec->started++;
+		ev.sent = 1;
+		ev.late = c->out.sent - scheduled > PG_LATE_SEND_NS;
+		ev.e2e = ev.ttft = -1;
+		ev.in_flight = atomic_load(&w->in_flight);
+		pg_series_ring_record(w->ring, second_of(e, c->out.sent), &ev);
+	}
+	return 0;
+}
+
+static void check_finished(worker *w)
+{
+	engine *e = w->eng;
+	int more;
+
+	if (atomic_load(&w->in_flight) > 0)
+		return;
+	if (e->load->model == PG_LOAD_CLOSED)
+		more = w->vus_idle < w->vus && !w->fatal;
+	else
+		more = !w->sched_done && !w->fatal && !atomic_load(&e->stop);
+	if (!more)
+		event_base_loopbreak(w->base);
+}
+
+static void arm_arrival(worker *w, pg_ns now)
+{
+	pg_ns due = w->eng->t0 + w->next_offset, wait = due > now ? due - now : 0;
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(wait / PG_NS_PER_S);
+	tv.tv_usec = (suseconds_t)((wait % PG_NS_PER_S) / 1000);
+	evtimer_add(w->arrival_timer, &tv);
+}
+
+/* Open loop and trace: send every arrival that is due, then sleep until the
+ * next one. */
+static void on_arrival(evutil_socket_t fd, short what, void *arg)
+{
+	worker *w = arg;
+	engine *e = w->eng;
 	pg_ns now = pg_now_ns();
-	int measured = 0;
-	CURLMcode mc;
-
-	if (!may_start(e, now, &measured))
-		return;
-	memset(&v->out, 0, sizeof(v->out));
-	v->out.input_tokens = -1;
-	v->out.output_tokens = -1;
-	v->status = 0;
-	v->parse = NULL;
-	v->parse_failed = 0;
-	v->last_content = 0;
-	v->errbuf[0] = '\0';
-	v->measured = measured;
-	v->item = e->next_item;
-	e->next_item = (e->next_item + 1) % e->opts->suite->workload.n_items;
-	if (e->opts->ops->build(e->opts->adapter, &e->items[v->item], &v->req) < 0) {
-		pg_error_prefix("adapter could not build a request");
-		e->fatal = 1;
-		return;
-	}
-	curl_easy_setopt(v->easy, CURLOPT_URL, v->req.url);
-	if (v->req.body != NULL) {
-		curl_easy_setopt(v->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)v->req.body_len);
-		curl_easy_setopt(v->easy, CURLOPT_POSTFIELDS, v->req.body);
-	} else {
-		curl_easy_setopt(v->easy, CURLOPT_HTTPGET, 1L);
-	}
-	if (v->req.method != NULL && strcmp(v->req.method, "POST") != 0 &&
-	    strcmp(v->req.method, "GET") != 0)
-		curl_easy_setopt(v->easy, CURLOPT_CUSTOMREQUEST, v->req.method);
-	v->out.scheduled = now;
-	v->out.sent = pg_now_ns();
-	if (measured) {
-		e->measured_started++;
-		e->rec->started++;
-	} else {
-		e->report->warmup_requests++;
-	}
-	mc = curl_multi_add_handle(e->multi, v->easy);
-	if (mc != CURLM_OK) {
-		pg_error_set("libcurl: %s", curl_multi_strerror(mc));
-		e->fatal = 1;
-		release_request(e, v);
-		return;
-	}
-	v->busy = 1;
-	e->busy++;
-}
-
-static void check_done(engine *e)
-{
-	CURLMsg *msg;
-	int left;
-
-	while ((msg = curl_multi_info_read(e->multi, &left)) != NULL) {
-		vu *v = NULL;
-
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&v);
-		curl_multi_remove_handle(e->multi, msg->easy_handle);
-		finish_request(e, v, msg->data.result);
-		start_request(e, v);
-	}
-	if (e->busy == 0)
-		event_base_loopbreak(e->base);
-}
-
-static void on_socket_event(evutil_socket_t fd, short what, void *arg)
-{
-	engine *e = arg;
-	int flags = 0, running = 0;
-
-	if (what & EV_READ)
-		flags |= CURL_CSELECT_IN;
-	if (what & EV_WRITE)
-		flags |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(e->multi, fd, flags, &running);
-	check_done(e);
-}
-
-static void on_timer(evutil_socket_t fd, short what, void *arg)
-{
-	engine *e = arg;
-	int running = 0;
 
 	(void)fd;
 	(void)what;
-	curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(e);
-}
+	while (!w->sched_done && !w->fatal && !atomic_load(&e->stop) &&
+	       e->t0 + w->next_offset <= now) {
+		pg_ns scheduled = e->t0 + w->next_offset;
+		int phase = phase_of(e, scheduled);
 
-/* CURLMOPT_SOCKETFUNCTION: keep one persistent event per socket. */
-static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
-{
-	engine *e = userp;
-	struct event *ev = socketp;
-	short kind;
+		if (atomic_load(&w->in_flight) >= w->cap) {
+			if (phase == PHASE_MEASURED) {
+				pg_series_event ev = {0};
 
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (ev != NULL) {
-			event_free(ev);
-			curl_multi_assign(e->multi, s, NULL);
+				w->rec->dropped++;
+				ev.dropped = 1;
+				ev.e2e = ev.ttft = -1;
+				ev.in_flight = atomic_load(&w->in_flight);
+				pg_series_ring_record(w->ring, second_of(e, now), &ev);
+			}
+		} else if (issue(w, scheduled, phase) < 0) {
+			break;
 		}
-		return 0;
+		if (!pg_schedule_next(w->sched, &w->next_offset))
+			w->sched_done = 1;
+		now = pg_now_ns();
 	}
-	kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
-	       ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
-	if (ev != NULL) {
-		if (event_get_events(ev) == kind)
-			return 0;
-		event_del(ev);
-		event_assign(ev, e->base, s, kind, on_socket_event, e);
-	} else {
-		ev = event_new(e->base, s, kind, on_socket_event, e);
-		if (ev == NULL)
-			return -1;
-		curl_multi_assign(e->multi, s, ev);
-	}
-	event_add(ev, NULL);
-	return 0;
+	if (!w->sched_done && !w->fatal && !atomic_load(&e->stop))
+		arm_arrival(w, now);
+	check_finished(w);
 }
 
-/* CURLMOPT_TIMERFUNCTION */
-static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+/* ---- workers ------------------------------------------------------------ */
+
+static void *worker_main(void *arg)
 {
-	engine *e = userp;
-	struct timeval tv;
+	worker *w = arg;
+	engine *e = w->eng;
+	int64_t i;
+	int phase = 0;
 
-	(void)multi;
-	if (timeout_ms < 0) {
-		evtimer_del(e->timer);
-		return 0;
+	if (e->load->model == PG_LOAD_CLOSED) {
+		pg_ns now = pg_now_ns();
+
+		for (i = 0; i < w->vus; i++) {
+			if (may_start(w, now, &phase)) {
+				if (issue(w, now, phase) < 0)
+					break;
+			} else {
+				w->vus_idle++;
+			}
+		}
+		check_finished(w);
+	} else {
+		if (!pg_schedule_next(w->sched, &w->next_offset))
+			w->sched_done = 1;
+		else
+			arm_arrival(w, pg_now_ns());
+		check_finished(w);
 	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	evtimer_add(e->timer, &tv);
+	if (atomic_load(&w->in_flight) > 0 || (e->load->model != PG_LOAD_CLOSED && !w->sched_done))
+		event_base_dispatch(w->base);
+	pthread_mutex_lock(&e->lock);
+	e->finished++;
+	pthread_cond_signal(&e->cond);
+	pthread_mutex_unlock(&e->lock);
+	return NULL;
+}
+
+static int worker_setup(engine *e, worker *w, unsigned int index)
+{
+	const pg_engine_opts *o = e->opts;
+	struct event_config *cfg = event_config_new();
+	pg_transport_env env;
+	pg_target_info ti;
+	int64_t connections;
+	int rc;
+
+	w->eng = e;
+	w->index = index;
+	atomic_init(&w->in_flight, 0);
+	if (cfg == NULL)
+		return PG_ENOMEM;
+	/* sub-millisecond timers for open-loop pacing */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	w->base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (w->base == NULL) {
+		pg_error_set("cannot create an event loop");
+		return PG_EIO;
+	}
+	w->arrival_timer = evtimer_new(w->base, on_arrival, w);
+	if (w->arrival_timer == NULL)
+		return PG_ENOMEM;
+	if ((rc = pg_recorder_new(&w->rec, &o->scenario->goodput)) < 0 ||
+	    (rc = pg_series_ring_new(&w->ring)) < 0)
+		return rc;
+	if (e->load->model == PG_LOAD_CLOSED) {
+		w->vus = e->load->concurrency / e->n_workers +
+			 ((int64_t)index < e->load->concurrency % e->n_workers ? 1 : 0);
+		connections = w->vus > 0 ? w->vus : 1;
+	} else {
+		w->cap = e->load->max_in_flight / e->n_workers;
+		if (w->cap < 1)
+			w->cap = 1;
+		connections = w->cap;
+		if ((rc = pg_schedule_new(&w->sched, e->load, index, e->n_workers)) < 0)
+			return rc;
+	}
+	w->next_item = (size_t)index % e->n_items;
+	ti.url = o->base_url;
+	ti.model = o->suite->target.model;
+	rc = e->aops->create(&w->adapter, o->host, o->adapter_options, &ti);
+	if (rc < 0) {
+		w->adapter = NULL;
+		pg_error_prefix("adapter %s", o->adapter->name);
+		return PG_EIO;
+	}
+	memset(&env, 0, sizeof(env));
+	env.version = PG_TRANSPORT_ENV_VERSION;
+	env.base_url = o->base_url;
+	env.event_base = w->base;
+	env.headers = (const char *const *)e->header_lines;
+	env.timeout = e->load->timeout;
+	env.connect_timeout = e->load->timeout;
+	env.max_connections = connections;
+	rc = e->tops->create(&w->transport, o->host, o->transport_options, &env);
+	if (rc < 0) {
+		w->transport = NULL;
+		pg_error_prefix("transport %s", o->transport->name);
+		return PG_EIO;
+	}
 	return 0;
 }
 
-/* ---- setup and teardown ------------------------------------------------ */
+static void worker_teardown(engine *e, worker *w)
+{
+	if (w->transport != NULL)
+		e->tops->destroy(w->transport);
+	if (w->adapter != NULL)
+		e->aops->destroy(w->adapter);
+	ctx_free_list(w);
+	pg_schedule_free(w->sched);
+	pg_series_ring_free(w->ring);
+	pg_recorder_free(w->rec);
+	if (w->arrival_timer != NULL)
+		event_free(w->arrival_timer);
+	if (w->base != NULL)
+		event_base_free(w->base);
+}
+
+/* ---- setup -------------------------------------------------------------- */
+
+static int build_items(engine *e)
+{
+	const pg_workload *wl = &e->opts->suite->workload;
+	size_t i;
+
+	if (wl->n_items == 0) {
+		pg_error_set("the workload has no prompts");
+		return PG_EINVAL;
+	}
+	e->items = calloc(wl->n_items, sizeof(*e->items));
+	if (e->items == NULL)
+		return PG_ENOMEM;
+	for (i = 0; i < wl->n_items; i++) {
+		e->items[i].prompt = wl->items[i].prompt;
+		e->items[i].messages_json = wl->items[i].messages_json;
+		e->items[i].max_tokens =
+		    wl->items[i].max_tokens > 0 ? wl->items[i].max_tokens : wl->max_tokens;
+		e->items[i].stream = wl->stream;
+	}
+	e->n_items = wl->n_items;
+	return 0;
+}
 
 static int build_headers(engine *e)
 {
 	const pg_target *t = &e->opts->suite->target;
-	char line[8192];
 	size_t i;
 
-	/* no "Expect: 100-continue" round trip on POST bodies */
-	e->headers = curl_slist_append(NULL, "Expect:");
-	if (e->headers == NULL)
+	e->header_lines = calloc(t->n_headers + 1, sizeof(*e->header_lines));
+	if (e->header_lines == NULL)
 		return PG_ENOMEM;
 	for (i = 0; i < t->n_headers; i++) {
-		struct curl_slist *n;
-		int len = snprintf(line, sizeof(line), "%s: %s", t->headers[i].name,
-				   t->headers[i].value);
+		size_t len = strlen(t->headers[i].name) + strlen(t->headers[i].value) + 3;
 
-		if (len < 0 || (size_t)len >= sizeof(line)) {
-			pg_error_set("header '%s' is longer than %zu bytes", t->headers[i].name,
-				     sizeof(line) - 1);
-			return PG_ELIMIT;
-		}
-		n = curl_slist_append(e->headers, line);
-		if (n == NULL)
+		e->header_lines[i] = malloc(len);
+		if (e->header_lines[i] == NULL)
 			return PG_ENOMEM;
-		e->headers = n;
+		snprintf(e->header_lines[i], len, "%s: %s", t->headers[i].name,
+			 t->headers[i].value);
+		e->n_headers++;
 	}
 	return 0;
 }
 
-static int setup_vu(engine *e, vu *v)
+/* Raises the open-files limit to what the load needs (up to the hard
+ * limit) and returns the limit in force. */
+static int64_t raise_nofile(int64_t needed)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return -1;
+	if ((rlim_t)needed > rl.rlim_cur && rl.rlim_cur != RLIM_INFINITY) {
+		rlim_t want = (rlim_t)needed;
+
+		if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
+			want = rl.rlim_max;
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur == RLIM_INFINITY ? INT64_MAX : (int64_t)rl.rlim_cur;
+}
+
+static void set_times(engine *e)
 {
 	const pg_load *l = e->load;
-	long timeout_ms = (long)(l->timeout / PG_NS_PER_MS);
-	struct curl_slist *h = e->headers;
 
-	v->eng = e;
-	v->easy = curl_easy_init();
-	if (v->easy == NULL) {
-		pg_error_set("libcurl: cannot create a transfer handle");
-		return PG_ENOMEM;
+	e->t0 = pg_now_ns();
+	e->window_start = e->t0 + l->warmup;
+	if (l->model == PG_LOAD_TRACE) {
+		/* the window includes the trace's last arrival */
+		e->window_end = e->t0 + l->duration + 1;
+		e->run_end = e->window_end + l->cooldown;
+	} else if (l->model == PG_LOAD_CLOSED && l->requests > 0) {
+		e->window_end = INT64_MAX;
+		e->run_end = INT64_MAX;
+	} else {
+		e->window_end = e->window_start + l->duration;
+		e->run_end = e->window_end + l->cooldown;
 	}
-	if (timeout_ms < 1)
-		timeout_ms = 1;
-	curl_easy_setopt(v->easy, CURLOPT_PRIVATE, v);
-	curl_easy_setopt(v->easy, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(v->easy, CURLOPT_WRITEDATA, v);
-	curl_easy_setopt(v->easy, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(v->easy, CURLOPT_ERRORBUFFER, v->errbuf);
-	curl_easy_setopt(v->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(v->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(v->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(v->easy, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(v->easy, CURLOPT_USERAGENT, "perfgate/" PG_VERSION);
-	if (getenv("NO_PROXY") == NULL && getenv("no_proxy") == NULL)
-		curl_easy_setopt(v->easy, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
-	if (strncmp(e->opts->base_url, "http://", 7) == 0)
-		curl_easy_setopt(v->easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	return 0;
 }
 
-static int build_items(engine *e)
+/* Main thread: collect finished seconds until every worker is done. */
+static void collect_until_done(engine *e, pg_series *series, pg_series_ring **rings)
 {
-	const pg_workload *w = &e->opts->suite->workload;
-	size_t i;
+	struct timespec deadline;
 
-	if (w->n_items == 0) {
-		pg_error_set("the workload has no prompts");
-		return PG_EINVAL;
+	pthread_mutex_lock(&e->lock);
+	while (e->finished < e->n_workers) {
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += 1;
+		pthread_cond_timedwait(&e->cond, &e->lock, &deadline);
+		pthread_mutex_unlock(&e->lock);
+		/* one second of grace: a worker may still be recording the last one */
+		pg_series_collect(series, rings, e->n_workers, second_of(e, pg_now_ns()) - 1);
+		pthread_mutex_lock(&e->lock);
 	}
-	e->items = calloc(w->n_items, sizeof(*e->items));
-	if (e->items == NULL)
-		return PG_ENOMEM;
-	for (i = 0; i < w->n_items; i++) {
-		e->items[i].prompt = w->items[i].prompt;
-		e->items[i].messages_json = w->items[i].messages_json;
-		e->items[i].max_tokens =
-		    w->items[i].max_tokens > 0 ? w->items[i].max_tokens : w->max_tokens;
-		e->items[i].stream = w->stream;
-	}
-	return 0;
+	pthread_mutex_unlock(&e->lock);
 }
 
-int pg_engine_run(pg_recorder **out_rec, pg_engine_report *report, const pg_engine_opts *opts)
+int pg_engine_run(pg_engine_result *out, const pg_engine_opts *opts)
 {
 	engine e;
-	size_t i;
-	int rc = PG_EIO;
+	pg_series_ring **rings = NULL;
+	pthread_condattr_t ca;
+	unsigned int i;
+	int64_t needed;
+	int rc = PG_ENOMEM;
 
-	*out_rec = NULL;
-	memset(report, 0, sizeof(*report));
+	memset(out, 0, sizeof(*out));
 	memset(&e, 0, sizeof(e));
 	e.opts = opts;
-	e.load = &opts->scenario->load;
-	e.report = report;
-	if ((rc = pg_recorder_new(&e.rec)) < 0 || (rc = build_items(&e)) < 0)
+	e.load = opts->load;
+	e.aops = opts->adapter->ops;
+	e.tops = opts->transport->ops;
+	e.n_workers = opts->workers >= 1 ? opts->workers : 1;
+	atomic_init(&e.measured_started, 0);
+	atomic_init(&e.stop, 0);
+	pthread_mutex_init(&e.lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&e.cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (e.load->model == PG_LOAD_CLOSED && (int64_t)e.n_workers > e.load->concurrency)
+		e.n_workers = (unsigned int)e.load->concurrency;
+	needed = (e.load->model == PG_LOAD_CLOSED ? e.load->concurrency : e.load->max_in_flight) +
+		 64;
+	out->nofile_limit = raise_nofile(needed);
+	if (out->nofile_limit < needed)
+		pg_log(PG_LOG_WARN,
+		       "the open-files limit (%lld) is below the %lld connections this load may "
+		       "need: connections beyond it will fail to open (raise it with ulimit -n)",
+		       (long long)out->nofile_limit, (long long)needed);
+	if ((rc = build_items(&e)) < 0 || (rc = build_headers(&e)) < 0)
 		goto done;
-	rc = PG_EIO;
-	e.base = event_base_new();
-	e.multi = curl_multi_init();
-	if (e.base == NULL || e.multi == NULL) {
-		pg_error_set("cannot create the event loop or the libcurl multi handle");
+	rc = PG_ENOMEM;
+	e.workers = calloc(e.n_workers, sizeof(*e.workers));
+	rings = calloc(e.n_workers, sizeof(*rings));
+	if (e.workers == NULL || rings == NULL || pg_series_new(&out->series) < 0)
 		goto done;
-	}
-	e.timer = evtimer_new(e.base, on_timer, &e);
-	if (e.timer == NULL)
-		goto done;
-	curl_multi_setopt(e.multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
-	curl_multi_setopt(e.multi, CURLMOPT_SOCKETDATA, &e);
-	curl_multi_setopt(e.multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-	curl_multi_setopt(e.multi, CURLMOPT_TIMERDATA, &e);
-	curl_multi_setopt(e.multi, CURLMOPT_MAXCONNECTS, (long)e.load->concurrency);
-	if ((rc = build_headers(&e)) < 0)
-		goto done;
-	e.n_vus = (size_t)e.load->concurrency;
-	e.vus = calloc(e.n_vus, sizeof(*e.vus));
-	if (e.vus == NULL) {
-		rc = PG_ENOMEM;
-		goto done;
-	}
-	for (i = 0; i < e.n_vus; i++)
-		if ((rc = setup_vu(&e, &e.vus[i])) < 0)
+	for (i = 0; i < e.n_workers; i++) {
+		if ((rc = worker_setup(&e, &e.workers[i], i)) < 0)
 			goto done;
-
-	e.t0 = pg_now_ns();
-	e.measure_start = e.t0 + e.load->warmup;
-	e.stop_at = e.load->duration > 0 ? e.measure_start + e.load->duration : 0;
-	e.rec->window_start = e.measure_start;
-	e.rec->window_end = e.stop_at; /* 0 (open) in request-count mode */
-	for (i = 0; i < e.n_vus; i++)
-		start_request(&e, &e.vus[i]);
-	if (e.busy > 0)
-		event_base_dispatch(e.base);
-	if (e.fatal) {
-		rc = PG_ERROR;
-		goto done;
+		rings[i] = e.workers[i].ring;
 	}
-	if (e.load->duration == 0)
-		e.rec->window_end = pg_now_ns();
-	*out_rec = e.rec;
-	e.rec = NULL;
-	rc = 0;
-done:
-	for (i = 0; e.vus != NULL && i < e.n_vus; i++) {
-		if (e.vus[i].easy != NULL) {
-			if (e.vus[i].busy)
-				curl_multi_remove_handle(e.multi, e.vus[i].easy);
-			release_request(&e, &e.vus[i]);
-			curl_easy_cleanup(e.vus[i].easy);
+	/* the clock starts once every worker is ready; schedules hold offsets
+	 * from it, so setup time shifts no arrival */
+	set_times(&e);
+	for (i = 0; i < e.n_workers; i++) {
+		worker *w = &e.workers[i];
+
+		w->rec->window_start = e.window_start;
+		w->rec->window_end = e.window_end == INT64_MAX ? 0 : e.window_end;
+	}
+	for (i = 0; i < e.n_workers; i++) {
+		if (pthread_create(&e.workers[i].thread, NULL, worker_main, &e.workers[i]) != 0) {
+			pg_error_set("cannot start worker thread %u: %s", i, strerror(errno));
+			atomic_store(&e.stop, 1);
+			rc = PG_EIO;
+			break;
+		}
+		e.workers[i].thread_started = 1;
+	}
+	if (i == e.n_workers)
+		collect_until_done(&e, out->series, rings);
+	for (i = 0; i < e.n_workers; i++)
+		if (e.workers[i].thread_started)
+			pthread_join(e.workers[i].thread, NULL);
+	if (rc == PG_EIO)
+		goto done;
+	pg_series_collect(out->series, rings, e.n_workers, second_of(&e, pg_now_ns()) + 1);
+	for (i = 0; i < e.n_workers; i++) {
+		if (e.workers[i].fatal) {
+			pg_error_set("worker %u: %s", i, e.workers[i].fatal_msg);
+			rc = PG_EIO;
+			goto done;
 		}
 	}
-	free(e.vus);
-	if (e.multi != NULL)
-		curl_multi_cleanup(e.multi);
-	if (e.timer != NULL)
-		event_free(e.timer);
-	if (e.base != NULL)
-		event_base_free(e.base);
-	curl_slist_free_all(e.headers);
+	/* merge the workers' recorders into the first */
+	for (i = 1; i < e.n_workers; i++)
+		if ((rc = pg_recorder_merge(e.workers[0].rec, e.workers[i].rec)) < 0)
+			goto done;
+	out->rec = e.workers[0].rec;
+	e.workers[0].rec = NULL;
+	if (e.window_end == INT64_MAX)
+		out->rec->window_end = pg_now_ns();
+	out->window_offset = e.window_start - e.t0;
+	out->workers = e.n_workers;
+	for (i = 0; i < e.n_workers; i++) {
+		out->warmup_requests += e.workers[i].warmup_requests;
+		out->cooldown_requests += e.workers[i].cooldown_requests;
+		if (out->first_connect_error[0] == '\0' && e.workers[i].first_connect_error[0])
+			snprintf(out->first_connect_error, sizeof(out->first_connect_error), "%s",
+				 e.workers[i].first_connect_error);
+	}
+	out->generator_bound =
+	    out->rec->started > 0 && out->rec->late * 100 > out->rec->started;
+	rc = 0;
+done:
+	for (i = 0; e.workers != NULL && i < e.n_workers; i++)
+		worker_teardown(&e, &e.workers[i]);
+	free(e.workers);
+	free(rings);
+	for (i = 0; e.header_lines != NULL && i < e.n_headers; i++)
+		free(e.header_lines[i]);
+	free(e.header_lines);
 	free(e.items);
-	pg_recorder_free(e.rec);
+	pthread_cond_destroy(&e.cond);
+	pthread_mutex_destroy(&e.lock);
+	if (rc < 0)
+		pg_engine_result_clear(out);
 	return rc;
+}
+
+void pg_engine_result_clear(pg_engine_result *r)
+{
+	pg_recorder_free(r->rec);
+	pg_series_free(r->series);
+	memset(r, 0, sizeof(*r));
 }

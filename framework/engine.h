@@ -1,38 +1,54 @@
 /*
- * Load engine: drives one scenario's load against a target through an
- * adapter plugin, using the libcurl multi interface on a libevent loop,
- * and records what it measured into a recorder.
+ * Load engine: runs one load (closed loop, open loop or trace replay)
+ * against a target with one event loop per worker thread. Each worker owns
+ * an adapter instance, a transport instance, a recorder and a series ring;
+ * they are merged when the run ends.
  */
 #ifndef PG_ENGINE_H
 #define PG_ENGINE_H
 
 #include "perfgate/plugin.h"
 #include "recorder.h"
+#include "series.h"
 #include "suite.h"
 
 typedef struct pg_engine_opts {
 	unsigned int version;
 	const pg_suite *suite;       /* target headers and workload */
-	const pg_scenario *scenario; /* load and timeout */
+	const pg_scenario *scenario; /* goodput objectives */
+	const pg_load *load;         /* the load to run (a sweep passes each level's) */
 	const char *base_url;        /* resolved target base URL (mock:// replaced) */
-	const pg_host_api *host;     /* frees what the adapter allocates */
-	void *adapter;               /* adapter instance (from its create op) */
-	const pg_adapter_ops *ops;   /* the adapter's operations */
+	const pg_host_api *host;
+	const pg_plugin_desc *adapter;    /* one instance is made per worker */
+	const pg_options *adapter_options;
+	const pg_plugin_desc *transport;  /* one instance per worker */
+	const pg_options *transport_options;
+	unsigned int workers;        /* event-loop threads, >= 1 */
 } pg_engine_opts;
 
-#define PG_ENGINE_OPTS_VERSION 1
-#define PG_ENGINE_OPTS_INIT { PG_ENGINE_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL }
+#define PG_ENGINE_OPTS_VERSION 2
+#define PG_ENGINE_OPTS_INIT                                                                        \
+	{ PG_ENGINE_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1 }
 
-/* What the run looked like beyond the recorder's numbers. */
-typedef struct pg_engine_report {
-	int64_t warmup_requests;  /* requests started during warmup */
-	int64_t drained;          /* measured requests still in flight at stop */
-	char first_connect_error[256]; /* curl's message for the first connect failure */
-} pg_engine_report;
+/* What a run measured. Owned by the caller; release with
+ * pg_engine_result_clear. */
+typedef struct pg_engine_result {
+	pg_recorder *rec;   /* merged over workers */
+	pg_series *series;  /* one row per second of the run */
+	pg_ns window_offset; /* start of the measured window from the run's start */
+	unsigned int workers;
+	int64_t warmup_requests;   /* sent during warmup, not measured */
+	int64_t cooldown_requests; /* sent during cooldown, not measured */
+	int64_t nofile_limit;      /* RLIMIT_NOFILE in force */
+	int generator_bound;       /* more than 1% of measured sends were late */
+	char first_connect_error[256];
+} pg_engine_result;
 
-/* Runs the scenario to completion. *out_rec is a new recorder the caller
- * frees with pg_recorder_free. Returns PG_EIO when the run could not be
- * carried out (e.g. libcurl/libevent setup failed). */
-int pg_engine_run(pg_recorder **out_rec, pg_engine_report *report, const pg_engine_opts *opts);
+/* Runs the load to completion and fills *out. Returns PG_EIO (with a
+ * message) when the run could not be carried out: plugin instances could
+ * not be created, threads could not start, or a request could not be
+ * built or handed to the transport. */
+int pg_engine_run(pg_engine_result *out, const pg_engine_opts *opts);
+void pg_engine_result_clear(pg_engine_result *r);
 
 #endif

@@ -22,7 +22,7 @@ int pg_gate_evaluate(pg_scenario_result *sr)
 		const pg_requirement *req = &sc->reqs[i];
 
 		rr->req = req;
-		if (pg_metric_value(&rr->measured, sr->rec, req->metric, &req->stat) < 0) {
+		if (pg_metric_value(&rr->measured, &sr->measure, req->metric, &req->stat) < 0) {
 			rr->has_value = 0;
 			rr->met = 0;
 			snprintf(rr->reason, sizeof(rr->reason), "%s", pg_error_last());
@@ -62,7 +62,8 @@ void pg_run_result_clear(pg_run_result *run)
 	size_t i;
 
 	for (i = 0; i < run->n_scenarios; i++) {
-		pg_recorder_free(run->scenarios[i].rec);
+		pg_engine_result_clear(&run->scenarios[i].run);
+		free(run->scenarios[i].levels);
 		free(run->scenarios[i].reqs);
 	}
 	free(run->scenarios);

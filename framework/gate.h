@@ -5,7 +5,9 @@
 #ifndef PG_GATE_H
 #define PG_GATE_H
 
+#include "analysis.h"
 #include "engine.h"
+#include "metrics.h"
 #include "recorder.h"
 #include "suite.h"
 
@@ -19,8 +21,13 @@ typedef struct pg_req_result {
 
 typedef struct pg_scenario_result {
 	const pg_scenario *scenario;
-	pg_recorder *rec;        /* owned */
-	pg_engine_report report;
+	pg_engine_result run;    /* owned; for a sweep, the knee level's run (or the
+				  * first level's when even it broke a limit) */
+	pg_measure measure;      /* run.rec plus capacity and recovery */
+	pg_sweep_level *levels;  /* owned; one per sweep level, NULL if no sweep */
+	size_t n_levels;
+	long knee;               /* index into levels, -1 if none */
+	char knee_reason[256];
 	pg_req_result *reqs;     /* owned, n_reqs == scenario->n_reqs */
 	size_t n_reqs;
 	int pass;
@@ -35,7 +42,7 @@ typedef struct pg_run_result {
 	int pass;
 } pg_run_result;
 
-/* Evaluates sr->scenario's requirements against sr->rec; fills sr->reqs and
+/* Evaluates sr->scenario's requirements against sr->measure; fills sr->reqs and
  * sr->pass. A requirement whose metric has no value is failed. */
 int pg_gate_evaluate(pg_scenario_result *sr);
 /* Sets run->pass from its scenarios. */

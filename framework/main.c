@@ -25,6 +25,7 @@ static const char usage_main[] =
     "commands:\n"
     "  run SUITE        run a suite's scenarios and gate on their requirements\n"
     "  validate SUITE   check a suite without sending any load\n"
+    "  load URL         ad-hoc load without a suite, like wrk or hey\n"
     "  plugins          list plugins and their options\n"
     "  metrics          print the definition of every metric\n"
     "  mock             serve the simulated model on a TCP port\n"
@@ -183,6 +184,8 @@ int main(int argc, char **argv)
 		rc = pg_cmd_run(argc - 1, argv + 1, 0);
 	else if (strcmp(cmd, "validate") == 0)
 		rc = pg_cmd_run(argc - 1, argv + 1, 1);
+	else if (strcmp(cmd, "load") == 0)
+		rc = pg_cmd_load(argc - 1, argv + 1);
 	else if (strcmp(cmd, "plugins") == 0)
 		rc = cmd_plugins(argc - 1, argv + 1);
 	else if (strcmp(cmd, "metrics") == 0) {

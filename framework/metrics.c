@@ -6,6 +6,7 @@
 #include "metrics.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,11 @@ static const pg_metric_def catalogue[] = {
 	LAT("schedule_lag", "Load generator schedule lag",
 	    "t(request handed to the transport) - t(scheduled start). Large values mean the "
 	    "generator, not the server, delayed requests."),
+	LAT("e2e_from_send", "End-to-end latency from the actual send",
+	    "t(last byte) - t(request handed to the transport). Differs from e2e only by the "
+	    "schedule lag; shown so a late generator cannot hide behind it."),
+	LAT("ttft_from_send", "Time to first token from the actual send",
+	    "t(first content chunk) - t(request handed to the transport)."),
 	{"throughput.rps", PG_MU_PER_S, 0, PG_HIGHER_IS_BETTER, "Completed requests per second",
 	 "successful requests that completed inside the measured window / window length in "
 	 "seconds. The window starts when warmup ends and ends when the load stops (duration) "
@@ -58,6 +64,44 @@ static const pg_metric_def catalogue[] = {
 	 "requests whose body or stream carried an error object / measured requests."},
 	{"errors.protocol_rate", PG_MU_RATIO, 0, PG_LOWER_IS_BETTER, "Share with malformed responses",
 	 "requests whose response could not be parsed or ended early / measured requests."},
+	{"errors.http_4xx_rate", PG_MU_RATIO, 0, PG_LOWER_IS_BETTER, "Share with a 4xx status",
+	 "requests answered 400-499 (429 included) / measured requests."},
+	{"errors.http_429_rate", PG_MU_RATIO, 0, PG_LOWER_IS_BETTER, "Share rate-limited",
+	 "requests answered 429 Too Many Requests / measured requests."},
+	{"errors.http_5xx_rate", PG_MU_RATIO, 0, PG_LOWER_IS_BETTER, "Share with a 5xx status",
+	 "requests answered 500-599 / measured requests."},
+	{"timeouts.rate", PG_MU_RATIO, 0, PG_LOWER_IS_BETTER, "Share timing out",
+	 "the same as errors.timeout_rate."},
+	{"goodput.rate", PG_MU_RATIO, 0, PG_HIGHER_IS_BETTER, "Share meeting the per-request SLO",
+	 "successful requests whose ttft, tpot and e2e each met the scenario's `goodput` "
+	 "objectives / measured requests (every success counts when no objective is set)."},
+	{"goodput.rps", PG_MU_PER_S, 0, PG_HIGHER_IS_BETTER, "Requests per second meeting the SLO",
+	 "requests counted by goodput.rate that completed inside the measured window / window "
+	 "length in seconds."},
+	{"capacity.rps", PG_MU_PER_S, 0, PG_HIGHER_IS_BETTER, "Throughput at the knee",
+	 "throughput.rps at the highest sweep level before queueing onset: the last level L such "
+	 "that for every level up to L, e2e p95 <= latency_factor x the first level's e2e p95, "
+	 "throughput grew by at least min_gain over the previous level, and errors.rate <= "
+	 "max_error_rate. Needs a `sweep`."},
+	{"capacity.concurrency", PG_MU_COUNT, 0, PG_HIGHER_IS_BETTER, "Load level at the knee",
+	 "the concurrency (or offered rate, for a sweep over rate) of the knee level defined "
+	 "under capacity.rps."},
+	{"recovery.time", PG_MU_NS, 0, PG_LOWER_IS_BETTER, "Recovery after a spike",
+	 "time from the end of the load's spike until the per-second e2e p95 is back within "
+	 "10% of its pre-spike level (the median per-second p95 over up to 10 s before the "
+	 "spike) and stays there for 3 consecutive seconds (or until the window ends). "
+	 "Undefined, and so failed, when it never recovers. Needs a `spike` stage."},
+	{"requests.late", PG_MU_COUNT, 0, PG_LOWER_IS_BETTER, "Sends behind schedule",
+	 "measured requests handed to the transport more than 1 ms after their scheduled "
+	 "start. Non-zero means the load generator, not the server, was the bottleneck."},
+	{"requests.late_rate", PG_MU_RATIO, 0, PG_LOWER_IS_BETTER, "Share of late sends",
+	 "requests.late / measured requests started. Over 1% marks the run as generator-bound."},
+	{"requests.dropped", PG_MU_COUNT, 0, PG_LOWER_IS_BETTER, "Arrivals not sent",
+	 "open-loop arrivals that were due while max_in_flight requests were already in "
+	 "flight; they are counted here, never sent late."},
+	{"connections.opened", PG_MU_COUNT, 0, PG_LOWER_IS_BETTER, "New connections",
+	 "connections opened by measured requests (keep-alive reuse keeps this near the "
+	 "concurrency)."},
 	{"requests.total", PG_MU_COUNT, 0, PG_HIGHER_IS_BETTER, "Measured requests",
 	 "requests started after warmup and finished (succeeded + failed)."},
 	{"requests.succeeded", PG_MU_COUNT, 0, PG_HIGHER_IS_BETTER, "Successful requests",
@@ -205,6 +249,10 @@ double pg_metric_to_display(const pg_metric_def *m, double canonical)
 
 static const pg_hist *metric_hist(const pg_recorder *r, const char *name)
 {
+	if (strcmp(name, "e2e_from_send") == 0)
+		return r->e2e_send;
+	if (strcmp(name, "ttft_from_send") == 0)
+		return r->ttft_send;
 	if (strcmp(name, "e2e") == 0)
 		return r->e2e;
 	if (strcmp(name, "ttft") == 0)
@@ -250,53 +298,138 @@ static double window_seconds(const pg_recorder *r)
 	return (double)(r->window_end - r->window_start) / 1e9;
 }
 
-int pg_metric_value(double *out, const pg_recorder *r, const pg_metric_def *m, const pg_stat *s)
+static int64_t status_range(const pg_recorder *r, int lo, int hi)
 {
+	int64_t n = 0;
+	int i;
+
+	for (i = lo; i <= hi && i < PG_HTTP_STATUS_MAX; i++)
+		n += r->http_status[i];
+	return n;
+}
+
+/* Scalar metrics that are plain counts of the recorder. */
+static int count_value(double *out, const pg_recorder *r, const char *name)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} counts[] = {
+		{"errors.count", offsetof(pg_recorder, failed)},
+		{"requests.succeeded", offsetof(pg_recorder, succeeded)},
+		{"requests.late", offsetof(pg_recorder, late)},
+		{"requests.dropped", offsetof(pg_recorder, dropped)},
+		{"connections.opened", offsetof(pg_recorder, connections)},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		if (strcmp(name, counts[i].name) == 0) {
+			*out = (double)*(const int64_t *)((const char *)r + counts[i].offset);
+			return 1;
+		}
+	}
+	if (strcmp(name, "requests.total") == 0) {
+		*out = (double)(r->succeeded + r->failed);
+		return 1;
+	}
+	return 0;
+}
+
+static int derived_value(double *out, const pg_measure *m, const pg_metric_def *def)
+{
+	if (strncmp(def->name, "capacity.", 9) == 0) {
+		if (!m->has_capacity) {
+			pg_error_set("%s needs a sweep: add `sweep:` to the scenario", def->name);
+			return PG_ENOTFOUND;
+		}
+		*out = strcmp(def->name, "capacity.rps") == 0 ? m->capacity_rps : m->capacity_load;
+		return 0;
+	}
+	if (!m->has_recovery) {
+		pg_error_set("recovery.time needs a spike stage in the scenario's load");
+		return PG_ENOTFOUND;
+	}
+	if (m->recovery_ns < 0) {
+		pg_error_set("%s", m->recovery_reason[0] ? m->recovery_reason
+							 : "latency never recovered after the spike");
+		return PG_ENOTFOUND;
+	}
+	*out = m->recovery_ns;
+	return 0;
+}
+
+int pg_metric_value(double *out, const pg_measure *m, const pg_metric_def *def, const pg_stat *s)
+{
+	const pg_recorder *r = m->rec;
 	int64_t total = r->succeeded + r->failed;
-	const pg_hist *h = metric_hist(r, m->name);
+	const pg_hist *h = metric_hist(r, def->name);
+	const char *name = def->name;
 	size_t i;
 
 	if (h != NULL)
-		return dist_value(out, h, m, s);
-	if (strcmp(m->name, "throughput.rps") == 0 || strcmp(m->name, "output_tokens_per_s") == 0) {
+		return dist_value(out, h, def, s);
+	if (strncmp(name, "capacity.", 9) == 0 || strcmp(name, "recovery.time") == 0)
+		return derived_value(out, m, def);
+	if (count_value(out, r, name))
+		return 0;
+	if (strcmp(name, "throughput.rps") == 0 || strcmp(name, "output_tokens_per_s") == 0 ||
+	    strcmp(name, "goodput.rps") == 0) {
 		double w = window_seconds(r);
+		double n = strcmp(name, "throughput.rps") == 0	   ? (double)r->completed_in_window
+			   : strcmp(name, "goodput.rps") == 0 ? (double)r->goodput_in_window
+								  : (double)r->output_tokens_in_window;
 
 		if (w <= 0.0) {
-			pg_error_set("%s is undefined: the measured window is empty", m->name);
+			pg_error_set("%s is undefined: the measured window is empty", name);
 			return PG_ENOTFOUND;
 		}
-		*out = (strcmp(m->name, "throughput.rps") == 0 ? (double)r->completed_in_window
-							      : (double)r->output_tokens_in_window) /
-		       w;
+		*out = n / w;
 		return 0;
 	}
-	if (strcmp(m->name, "errors.count") == 0) {
-		*out = (double)r->failed;
-		return 0;
-	}
-	if (strcmp(m->name, "requests.total") == 0) {
-		*out = (double)total;
-		return 0;
-	}
-	if (strcmp(m->name, "requests.succeeded") == 0) {
-		*out = (double)r->succeeded;
+	if (strcmp(name, "requests.late_rate") == 0) {
+		if (r->started == 0) {
+			pg_error_set("%s is undefined: no request was sent", name);
+			return PG_ENOTFOUND;
+		}
+		*out = (double)r->late / (double)r->started;
 		return 0;
 	}
 	if (total == 0) {
-		pg_error_set("%s is undefined: no request was measured", m->name);
+		pg_error_set("%s is undefined: no request was measured", name);
 		return PG_ENOTFOUND;
 	}
-	if (strcmp(m->name, "errors.rate") == 0) {
+	if (strcmp(name, "errors.rate") == 0) {
 		*out = (double)r->failed / (double)total;
 		return 0;
 	}
+	if (strcmp(name, "goodput.rate") == 0) {
+		*out = (double)r->goodput / (double)total;
+		return 0;
+	}
+	if (strcmp(name, "timeouts.rate") == 0) {
+		*out = (double)r->failed_by_class[PG_FAIL_TIMEOUT] / (double)total;
+		return 0;
+	}
+	if (strcmp(name, "errors.http_4xx_rate") == 0) {
+		*out = (double)status_range(r, 400, 499) / (double)total;
+		return 0;
+	}
+	if (strcmp(name, "errors.http_429_rate") == 0) {
+		*out = (double)status_range(r, 429, 429) / (double)total;
+		return 0;
+	}
+	if (strcmp(name, "errors.http_5xx_rate") == 0) {
+		*out = (double)status_range(r, 500, 599) / (double)total;
+		return 0;
+	}
 	for (i = 0; i < sizeof(rate_names) / sizeof(rate_names[0]); i++) {
-		if (strcmp(m->name, rate_names[i]) == 0) {
+		if (strcmp(name, rate_names[i]) == 0) {
 			*out = (double)r->failed_by_class[rate_class[i]] / (double)total;
 			return 0;
 		}
 	}
-	pg_error_set("metric '%s' has no value", m->name);
+	pg_error_set("metric '%s' has no value", name);
 	return PG_ENOTFOUND;
 }
 

@@ -63,10 +63,23 @@ const char *pg_metric_display_unit(const pg_metric_def *m);
 /* Converts a canonical value to its display unit (ns -> ms, ratio -> %). */
 double pg_metric_to_display(const pg_metric_def *m, double canonical);
 
-/* Computes a metric from a recorder: *out in the canonical unit (ns,
- * fraction, per second, count). PG_ENOTFOUND if the value is undefined
- * (e.g. no successful request); the reason is in pg_error_last(). */
-int pg_metric_value(double *out, const pg_recorder *r, const pg_metric_def *m, const pg_stat *s);
+/* Everything a scenario measured: the recorder plus values derived at the
+ * scenario level (capacity from a sweep, recovery after a spike). */
+typedef struct pg_measure {
+	const pg_recorder *rec;
+	int has_capacity;      /* a sweep ran */
+	double capacity_rps;   /* throughput at the knee */
+	double capacity_load;  /* concurrency (or offered rate) at the knee */
+	int capacity_by_rate;
+	int has_recovery;      /* the load had a spike */
+	double recovery_ns;    /* < 0: never recovered */
+	char recovery_reason[160];
+} pg_measure;
+
+/* Computes a metric: *out in the canonical unit (ns, fraction, per second,
+ * count). PG_ENOTFOUND if the value is undefined (e.g. no successful
+ * request); the reason is in pg_error_last(). */
+int pg_metric_value(double *out, const pg_measure *m, const pg_metric_def *def, const pg_stat *s);
 
 /* Prints every definition (used by `perfgate metrics`). */
 void pg_metrics_print(FILE *out);

@@ -22,10 +22,7 @@
 /* Answer length when neither the config nor the request sets one. */
 #define MOCK_DEFAULT_TOKENS 16
 
-#define MOCK_KNOWN_KEYS                                                                            \
-	"decode_ms, prefill_us, ttft_ms, batch_slowdown, slots, output_tokens, seed, jitter"
-
-enum key_type { KEY_DOUBLE, KEY_INT, KEY_SEED };
+enum key_type { KEY_DOUBLE, KEY_INT, KEY_SEED, KEY_PATH };
 
 typedef struct mock_key {
 	const char *name;
@@ -35,7 +32,7 @@ typedef struct mock_key {
 } mock_key;
 
 /* Every parameter of a mock:// URL, with its bounds. Times are in the unit
- * the key names (ms or us). */
+ * the key names (ms, us or s). */
 static const mock_key mock_keys[] = {
     {"decode_ms", KEY_DOUBLE, offsetof(pg_mock_config, decode_ms), 0, 1e6},
     {"prefill_us", KEY_DOUBLE, offsetof(pg_mock_config, prefill_us), 0, 1e6},
@@ -46,6 +43,20 @@ static const mock_key mock_keys[] = {
      (double)PG_MOCK_MAX_TOKENS},
     {"seed", KEY_SEED, offsetof(pg_mock_config, seed), 0, 0},
     {"jitter", KEY_DOUBLE, offsetof(pg_mock_config, jitter), 0, 1},
+    {"error_rate", KEY_DOUBLE, offsetof(pg_mock_config, error_rate), 0, 1},
+    {"rate_limit_rate", KEY_DOUBLE, offsetof(pg_mock_config, rate_limit_rate), 0, 1},
+    {"unavailable_rate", KEY_DOUBLE, offsetof(pg_mock_config, unavailable_rate), 0, 1},
+    {"stall_rate", KEY_DOUBLE, offsetof(pg_mock_config, stall_rate), 0, 1},
+    {"reset_rate", KEY_DOUBLE, offsetof(pg_mock_config, reset_rate), 0, 1},
+    {"malformed_rate", KEY_DOUBLE, offsetof(pg_mock_config, malformed_rate), 0, 1},
+    {"midstream_error_rate", KEY_DOUBLE, offsetof(pg_mock_config, midstream_error_rate), 0, 1},
+    {"retry_after_s", KEY_INT, offsetof(pg_mock_config, retry_after_s), 0, 86400},
+    {"stall_after", KEY_INT, offsetof(pg_mock_config, stall_after), 0, (double)PG_MOCK_MAX_TOKENS},
+    {"reset_after", KEY_INT, offsetof(pg_mock_config, reset_after), 0, (double)PG_MOCK_MAX_TOKENS},
+    {"first_byte_delay_ms", KEY_DOUBLE, offsetof(pg_mock_config, first_byte_delay_ms), 0, 1e6},
+    {"speed", KEY_DOUBLE, offsetof(pg_mock_config, speed), 0.001, 1000},
+    {"run_noise", KEY_DOUBLE, offsetof(pg_mock_config, run_noise), 0, 1},
+    {"truth_log", KEY_PATH, offsetof(pg_mock_config, truth_log), 0, 0},
 };
 
 #define N_KEYS (sizeof(mock_keys) / sizeof(mock_keys[0]))
@@ -71,6 +82,13 @@ int pg_mock_config_check(const pg_mock_config *cfg)
 
 		if (k->type == KEY_SEED)
 			continue;
+		if (k->type == KEY_PATH) {
+			if (memchr(field, '\0', PG_MOCK_PATH_MAX) == NULL) {
+				pg_error_set("mock: %s is not terminated", k->name);
+				return PG_EINVAL;
+			}
+			continue;
+		}
 		if (k->type == KEY_DOUBLE)
 			memcpy(&v, field, sizeof(v));
 		else {
@@ -113,6 +131,15 @@ static int parse_value(pg_mock_config *cfg, const mock_key *k, const char *text)
 			goto bad;
 		n = v;
 		memcpy(field, &n, sizeof(n));
+	} else if (k->type == KEY_PATH) {
+		size_t len = strlen(text);
+
+		if (len >= PG_MOCK_PATH_MAX) {
+			pg_error_set("mock: parameter '%s' is longer than %d bytes", k->name,
+				     PG_MOCK_PATH_MAX - 1);
+			return PG_EINVAL;
+		}
+		memcpy(field, text, len + 1);
 	} else {
 		unsigned long long v;
 
@@ -132,6 +159,22 @@ bad:
 		pg_error_set("mock: parameter '%s' must be %s between %g and %g, got '%s'", k->name,
 			     k->type == KEY_INT ? "an integer" : "a number", k->min, k->max, text);
 	return PG_EINVAL;
+}
+
+/* "decode_ms, prefill_us, ..." : every key, in table order. */
+static void known_keys(char *buf, size_t size)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < N_KEYS && used < size; i++) {
+		int n =
+		    snprintf(buf + used, size - used, "%s%s", i > 0 ? ", " : "", mock_keys[i].name);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
 }
 
 int pg_mock_config_parse(pg_mock_config *cfg, const char *query)
@@ -167,8 +210,10 @@ int pg_mock_config_parse(pg_mock_config *cfg, const char *query)
 			if (strcmp(item, mock_keys[i].name) == 0)
 				break;
 		if (i == N_KEYS) {
-			pg_error_set("mock: unknown parameter '%s' (known: " MOCK_KNOWN_KEYS ")",
-				     item);
+			char known[1024];
+
+			known_keys(known, sizeof(known));
+			pg_error_set("mock: unknown parameter '%s' (known: %s)", item, known);
 			rc = PG_EINVAL;
 			goto done;
 		}
@@ -218,14 +263,91 @@ pg_ns pg_mock_prefill_ns(const pg_mock_config *cfg, int64_t input_tokens, uint64
 {
 	double ns = cfg->ttft_ms * 1e6 + cfg->prefill_us * 1e3 * (double)input_tokens;
 
-	return jittered(cfg, ns, rng);
+	return jittered(cfg, ns * cfg->speed, rng);
 }
 
 pg_ns pg_mock_decode_ns(const pg_mock_config *cfg, int64_t active, uint64_t *rng)
 {
 	double others = active > 1 ? (double)(active - 1) : 0.0;
+	double ns = cfg->decode_ms * 1e6 * (1.0 + cfg->batch_slowdown * others);
 
-	return jittered(cfg, cfg->decode_ms * 1e6 * (1.0 + cfg->batch_slowdown * others), rng);
+	return jittered(cfg, ns * cfg->speed, rng);
+}
+
+pg_ns pg_mock_first_byte_delay_ns(const pg_mock_config *cfg)
+{
+	double ns = cfg->first_byte_delay_ms * 1e6 * cfg->speed;
+
+	if (!(ns > 0))
+		return 0;
+	return (pg_ns)llround(ns > MOCK_MAX_STEP_NS ? MOCK_MAX_STEP_NS : ns);
+}
+
+/* Salts that give the fault draws and the run-noise draw PRNG streams of
+ * their own, so that turning faults on does not move the jitter. */
+#define FAULT_SALT UINT64_C(0x243f6a8885a308d3)
+#define NOISE_SALT UINT64_C(0x13198a2e03707344)
+/* |z| bound of the run-noise normal draw. */
+#define NOISE_Z_MAX 3.0
+
+double pg_mock_run_speed(const pg_mock_config *cfg)
+{
+	uint64_t rng;
+	double u1, u2, z;
+
+	if (!(cfg->run_noise > 0))
+		return cfg->speed;
+	rng = pg_mock_rng_init(cfg->seed ^ NOISE_SALT, 0);
+	u1 = 1.0 - pg_mock_rng_uniform(&rng); /* (0, 1]: log is finite */
+	u2 = pg_mock_rng_uniform(&rng);
+	z = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2); /* Box-Muller */
+	if (z > NOISE_Z_MAX)
+		z = NOISE_Z_MAX;
+	if (z < -NOISE_Z_MAX)
+		z = -NOISE_Z_MAX;
+	return cfg->speed * exp(cfg->run_noise * z);
+}
+
+pg_mock_fault pg_mock_fault_draw(const pg_mock_config *cfg, uint64_t reqno)
+{
+	const double rates[] = {
+	    cfg->error_rate, cfg->rate_limit_rate, cfg->unavailable_rate,     cfg->stall_rate,
+	    cfg->reset_rate, cfg->malformed_rate,  cfg->midstream_error_rate,
+	};
+	uint64_t rng = pg_mock_rng_init(cfg->seed ^ FAULT_SALT, reqno);
+	pg_mock_fault fate = PG_MOCK_FAULT_NONE;
+	size_t i;
+
+	/* every draw is always made, so each rate's draw for a request does
+	 * not depend on the other rates */
+	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		double u = pg_mock_rng_uniform(&rng);
+
+		if (fate == PG_MOCK_FAULT_NONE && u < rates[i])
+			fate = (pg_mock_fault)(PG_MOCK_FAULT_ERROR + (int)i);
+	}
+	return fate;
+}
+
+int64_t pg_mock_fault_after(const pg_mock_config *cfg, pg_mock_fault f, int64_t output_tokens)
+{
+	int64_t after;
+
+	switch (f) {
+	case PG_MOCK_FAULT_STALL:
+		after = cfg->stall_after;
+		break;
+	case PG_MOCK_FAULT_RESET:
+		after = cfg->reset_after;
+		break;
+	case PG_MOCK_FAULT_MALFORMED:
+	case PG_MOCK_FAULT_MIDSTREAM:
+		after = 1;
+		break;
+	default:
+		return -1;
+	}
+	return after < output_tokens ? after : output_tokens;
 }
 
 static const char *const mock_words[] = {

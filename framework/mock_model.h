@@ -29,11 +29,44 @@ uint64_t pg_mock_rng_init(uint64_t seed, uint64_t reqno);
 double pg_mock_rng_uniform(uint64_t *state);
 
 /* Time from admission to the first token: (ttft_ms + prefill_us x
- * input_tokens), times a jitter factor drawn from *rng when jitter > 0. */
+ * input_tokens) x speed, times a jitter factor drawn from *rng when
+ * jitter > 0. */
 pg_ns pg_mock_prefill_ns(const pg_mock_config *cfg, int64_t input_tokens, uint64_t *rng);
 /* Time between two tokens when `active` sequences hold a slot:
- * decode_ms x (1 + batch_slowdown x (active - 1)), times a jitter factor. */
+ * decode_ms x (1 + batch_slowdown x (active - 1)) x speed, times a jitter
+ * factor. */
 pg_ns pg_mock_decode_ns(const pg_mock_config *cfg, int64_t active, uint64_t *rng);
+/* Time a request waits before it joins the queue: first_byte_delay_ms x
+ * speed (no jitter). */
+pg_ns pg_mock_first_byte_delay_ns(const pg_mock_config *cfg);
+
+/* The speed a server runs with: cfg->speed x exp(run_noise x z), where z
+ * is one standard normal draw from the seed, clamped to [-3, 3]; so the
+ * factor lies in [exp(-3 run_noise), exp(3 run_noise)] and is exactly 1
+ * when run_noise is 0. The same seed always gives the same value. */
+double pg_mock_run_speed(const pg_mock_config *cfg);
+
+/* What happens to a completion request, decided before it is queued. */
+typedef enum pg_mock_fault {
+	PG_MOCK_FAULT_NONE = 0,
+	PG_MOCK_FAULT_ERROR,	   /* 500 at once */
+	PG_MOCK_FAULT_RATE_LIMIT,  /* 429 with Retry-After at once */
+	PG_MOCK_FAULT_UNAVAILABLE, /* 503 with Retry-After at once */
+	PG_MOCK_FAULT_STALL,	   /* stops sending after stall_after tokens */
+	PG_MOCK_FAULT_RESET,	   /* TCP reset after reset_after tokens */
+	PG_MOCK_FAULT_MALFORMED,   /* a non-JSON data line after the first token */
+	PG_MOCK_FAULT_MIDSTREAM	   /* an error event and [DONE] after the first token */
+} pg_mock_fault;
+
+/* The fault of request number reqno: seven independent uniform draws from
+ * a PRNG seeded by (seed, reqno), one per rate in the order of the enum;
+ * the first draw below its rate wins. A pure function of its arguments. */
+pg_mock_fault pg_mock_fault_draw(const pg_mock_config *cfg, uint64_t reqno);
+/* How many tokens a request that will answer output_tokens tokens sends
+ * before fault f acts: min(stall_after or reset_after, output_tokens) for a
+ * stall or reset, 1 for a malformed line or a mid-stream error, -1 for the
+ * others (which act before any token). */
+int64_t pg_mock_fault_after(const pg_mock_config *cfg, pg_mock_fault f, int64_t output_tokens);
 
 /* Text of output token i (0-based): a word from a fixed list followed by a
  * space, chosen by (seed, i) alone, so every request under one seed gets

@@ -5,7 +5,7 @@
 
 #include "error.h"
 
-int pg_recorder_new(pg_recorder **out)
+int pg_recorder_new(pg_recorder **out, const pg_slo *slo)
 {
 	pg_recorder *r = calloc(1, sizeof(*r));
 	int rc = PG_ENOMEM;
@@ -15,8 +15,12 @@ int pg_recorder_new(pg_recorder **out)
 		goto done;
 	if ((rc = pg_hist_new_latency(&r->e2e)) < 0 || (rc = pg_hist_new_latency(&r->ttft)) < 0 ||
 	    (rc = pg_hist_new_latency(&r->itl)) < 0 || (rc = pg_hist_new_latency(&r->tpot)) < 0 ||
-	    (rc = pg_hist_new_latency(&r->send_lag)) < 0)
+	    (rc = pg_hist_new_latency(&r->send_lag)) < 0 ||
+	    (rc = pg_hist_new_latency(&r->e2e_send)) < 0 ||
+	    (rc = pg_hist_new_latency(&r->ttft_send)) < 0)
 		goto done;
+	if (slo != NULL)
+		r->slo = *slo;
 	*out = r;
 	r = NULL;
 	rc = 0;
@@ -34,6 +38,8 @@ void pg_recorder_free(pg_recorder *r)
 	pg_hist_free(r->itl);
 	pg_hist_free(r->tpot);
 	pg_hist_free(r->send_lag);
+	pg_hist_free(r->e2e_send);
+	pg_hist_free(r->ttft_send);
 	free(r);
 }
 
@@ -45,10 +51,16 @@ static int64_t clamp_ns(pg_ns v)
 int pg_recorder_add(pg_recorder *r, const pg_request_outcome *o)
 {
 	int64_t out_tokens;
-	pg_ns e2e, ttft;
+	pg_ns e2e, ttft = -1, tpot = -1;
+	int in_window, good;
 
-	if (o->sent > 0)
+	if (o->sent > 0) {
 		pg_hist_record(r->send_lag, clamp_ns(o->sent - o->scheduled));
+		if (o->sent - o->scheduled > PG_LATE_SEND_NS)
+			r->late++;
+	}
+	if (o->new_connection)
+		r->connections++;
 	if (o->fail != PG_FAIL_NONE) {
 		r->failed++;
 		if (o->fail > 0 && o->fail < PG_FAIL_CLASS_COUNT)
@@ -72,15 +84,33 @@ int pg_recorder_add(pg_recorder *r, const pg_request_outcome *o)
 		r->input_tokens += o->input_tokens;
 	e2e = clamp_ns(o->last_byte - o->scheduled);
 	pg_hist_record(r->e2e, e2e);
+	if (o->sent > 0)
+		pg_hist_record(r->e2e_send, clamp_ns(o->last_byte - o->sent));
 	if (o->first_content > 0) {
 		ttft = clamp_ns(o->first_content - o->scheduled);
 		pg_hist_record(r->ttft, ttft);
-		if (out_tokens >= 2 && e2e >= ttft)
-			pg_hist_record(r->tpot, (e2e - ttft) / (out_tokens - 1));
+		if (o->sent > 0)
+			pg_hist_record(r->ttft_send, clamp_ns(o->first_content - o->sent));
+		if (out_tokens >= 2 && e2e >= ttft) {
+			tpot = (e2e - ttft) / (out_tokens - 1);
+			pg_hist_record(r->tpot, tpot);
+		}
 	}
-	if (o->last_byte >= r->window_start && (r->window_end == 0 || o->last_byte <= r->window_end)) {
+	in_window = o->last_byte >= r->window_start &&
+		    (r->window_end == 0 || o->last_byte <= r->window_end);
+	if (in_window) {
 		r->completed_in_window++;
 		r->output_tokens_in_window += out_tokens;
+	}
+	/* goodput: every objective that is set must be met; an objective on
+	 * ttft or tpot fails when the request has no such value */
+	good = (r->slo.e2e == 0 || e2e <= r->slo.e2e) &&
+	       (r->slo.ttft == 0 || (ttft >= 0 && ttft <= r->slo.ttft)) &&
+	       (r->slo.tpot == 0 || (tpot >= 0 && tpot <= r->slo.tpot));
+	if (good) {
+		r->goodput++;
+		if (in_window)
+			r->goodput_in_window++;
 	}
 	return 0;
 }
@@ -93,7 +123,9 @@ int pg_recorder_merge(pg_recorder *dst, const pg_recorder *src)
 	    (rc = pg_hist_merge(dst->ttft, src->ttft)) < 0 ||
 	    (rc = pg_hist_merge(dst->itl, src->itl)) < 0 ||
 	    (rc = pg_hist_merge(dst->tpot, src->tpot)) < 0 ||
-	    (rc = pg_hist_merge(dst->send_lag, src->send_lag)) < 0)
+	    (rc = pg_hist_merge(dst->send_lag, src->send_lag)) < 0 ||
+	    (rc = pg_hist_merge(dst->e2e_send, src->e2e_send)) < 0 ||
+	    (rc = pg_hist_merge(dst->ttft_send, src->ttft_send)) < 0)
 		return rc;
 	dst->started += src->started;
 	dst->succeeded += src->succeeded;
@@ -108,6 +140,11 @@ int pg_recorder_merge(pg_recorder *dst, const pg_recorder *src)
 	dst->input_tokens += src->input_tokens;
 	dst->tokens_by_source[0] += src->tokens_by_source[0];
 	dst->tokens_by_source[1] += src->tokens_by_source[1];
+	dst->late += src->late;
+	dst->dropped += src->dropped;
+	dst->connections += src->connections;
+	dst->goodput += src->goodput;
+	dst->goodput_in_window += src->goodput_in_window;
 	if (dst->window_start == 0 || (src->window_start != 0 && src->window_start < dst->window_start))
 		dst->window_start = src->window_start;
 	if (src->window_end > dst->window_end)

@@ -30,7 +30,18 @@ typedef struct pg_request_outcome {
 	int64_t content_chunks;
 	int64_t input_tokens;  /* < 0: unknown */
 	int64_t output_tokens; /* as reported by usage; < 0: unknown */
+	int new_connection;    /* the request opened a connection */
 } pg_request_outcome;
+
+/* Per-request service-level objective for goodput; 0 means "not set". */
+typedef struct pg_slo {
+	pg_ns ttft;
+	pg_ns tpot;
+	pg_ns e2e;
+} pg_slo;
+
+/* A send more than this far behind its schedule is "late". */
+#define PG_LATE_SEND_NS PG_NS_PER_MS
 
 typedef struct pg_recorder {
 	/* Distributions in ns, successful requests only. */
@@ -39,6 +50,8 @@ typedef struct pg_recorder {
 	pg_hist *itl;  /* gaps between successive content chunks, pooled */
 	pg_hist *tpot; /* (e2e - ttft) / (output_tokens - 1), per request */
 	pg_hist *send_lag; /* scheduled -> sent */
+	pg_hist *e2e_send;  /* sent -> last byte */
+	pg_hist *ttft_send; /* sent -> first content chunk */
 
 	int64_t started;   /* measured requests handed to the transport */
 	int64_t succeeded;
@@ -50,13 +63,21 @@ typedef struct pg_recorder {
 	int64_t output_tokens;  /* all successful requests */
 	int64_t input_tokens;   /* all successful requests that reported it */
 	int64_t tokens_by_source[2]; /* requests per pg_token_source */
+	int64_t late;        /* measured sends more than PG_LATE_SEND_NS behind schedule */
+	int64_t dropped;     /* measured arrivals not sent: the in-flight cap was reached */
+	int64_t connections; /* connections opened by measured requests */
+	int64_t goodput;     /* successes that met every goodput objective */
+	int64_t goodput_in_window; /* of those, completed inside the window */
+
+	pg_slo slo;         /* goodput objectives (zeros: every success counts) */
 
 	pg_ns window_start; /* measured window [start, end) */
 	pg_ns window_end;
 } pg_recorder;
 
-/* Creates an empty recorder; free with pg_recorder_free. */
-int pg_recorder_new(pg_recorder **out);
+/* Creates an empty recorder with goodput objectives slo (may be NULL);
+ * free with pg_recorder_free. */
+int pg_recorder_new(pg_recorder **out, const pg_slo *slo);
 void pg_recorder_free(pg_recorder *r);
 /* Records one finished measured request. ITL gaps are recorded by the
  * engine as they happen (pg_hist_record on r->itl). */

@@ -20,7 +20,7 @@ static const struct {
 	{"p99.9", PG_STAT_QUANTILE, 0.999}, {"max", PG_STAT_MAX, 0},
 };
 
-static void print_dist_row(FILE *out, const pg_recorder *rec, const char *name)
+static void print_dist_row(FILE *out, const pg_measure *ms, const char *name)
 {
 	const pg_metric_def *m = pg_metric_find(name);
 	size_t i;
@@ -30,7 +30,7 @@ static void print_dist_row(FILE *out, const pg_recorder *rec, const char *name)
 		pg_stat s = {columns[i].kind, columns[i].q};
 		double v;
 
-		if (pg_metric_value(&v, rec, m, &s) < 0)
+		if (pg_metric_value(&v, ms, m, &s) < 0)
 			fprintf(out, " %9s", "-");
 		else
 			fprintf(out, " %9.3f", v / 1e6);
@@ -93,9 +93,27 @@ static void print_requirements(FILE *out, const pg_scenario_result *sr, int colo
 	}
 }
 
+static void print_sweep(FILE *out, const pg_scenario_result *sr)
+{
+	size_t i;
+
+	fprintf(out, "  sweep over %s:\n  %10s %12s %12s %12s %9s\n",
+		sr->scenario->sweep->by_rate ? "rate (/s)" : "concurrency", "load",
+		"e2e p95 ms", "ttft p95 ms", "req/s", "errors");
+	for (i = 0; i < sr->n_levels; i++) {
+		const pg_sweep_level *l = &sr->levels[i];
+
+		fprintf(out, "  %10g %12.3f %12.3f %12.2f %8.2f%%%s\n", l->load, l->e2e_p95 / 1e6,
+			l->ttft_p95 / 1e6, l->rps, l->error_rate * 100.0,
+			(long)i == sr->knee ? "  <- knee" : "");
+	}
+	fprintf(out, "  knee: %s\n", sr->knee_reason);
+}
+
 static void print_scenario(FILE *out, const pg_scenario_result *sr, int color)
 {
-	const pg_recorder *rec = sr->rec;
+	const pg_measure *ms = &sr->measure;
+	const pg_recorder *rec = sr->run.rec;
 	const pg_load *l = &sr->scenario->load;
 	int64_t total = rec->succeeded + rec->failed;
 	double window = (double)(rec->window_end - rec->window_start) / 1e9;
@@ -103,24 +121,33 @@ static void print_scenario(FILE *out, const pg_scenario_result *sr, int color)
 	pg_stat none = {PG_STAT_NONE, 0};
 	int c;
 
-	fprintf(out, "\n%sscenario %s%s: %lld requests (%lld ok, %lld failed), %lld concurrent, "
-		     "%.2f s measured",
+	fprintf(out, "\n%sscenario %s%s: %lld requests (%lld ok, %lld failed), ",
 		color ? BOLD : "", sr->scenario->name, color ? RESET : "", (long long)total,
-		(long long)rec->succeeded, (long long)rec->failed, (long long)l->concurrency,
-		window > 0 ? window : 0.0);
-	if (sr->report.warmup_requests)
-		fprintf(out, " after %lld warmup requests", (long long)sr->report.warmup_requests);
+		(long long)rec->succeeded, (long long)rec->failed);
+	if (l->model == PG_LOAD_CLOSED)
+		fprintf(out, "%lld concurrent", (long long)(sr->scenario->sweep && sr->n_levels
+								? (int64_t)sr->levels[sr->knee >= 0 ? sr->knee : 0].load
+								: l->concurrency));
+	else if (l->model == PG_LOAD_OPEN)
+		fprintf(out, "open loop, %zu stage%s", l->n_stages, l->n_stages == 1 ? "" : "s");
+	else
+		fprintf(out, "trace replay of %zu arrivals", l->n_trace);
+	fprintf(out, ", %.2f s measured", window > 0 ? window : 0.0);
+	if (sr->run.warmup_requests)
+		fprintf(out, " after %lld warmup requests", (long long)sr->run.warmup_requests);
 	fprintf(out, "\n  %-14s", "latency (ms)");
 	for (c = 0; c < (int)(sizeof(columns) / sizeof(columns[0])); c++)
 		fprintf(out, " %9s", columns[c].label);
 	fputc('\n', out);
-	print_dist_row(out, rec, "ttft");
-	print_dist_row(out, rec, "e2e");
-	print_dist_row(out, rec, "itl");
-	print_dist_row(out, rec, "tpot");
-	pg_metric_value(&rps, rec, pg_metric_find("throughput.rps"), &none);
-	pg_metric_value(&tps, rec, pg_metric_find("output_tokens_per_s"), &none);
-	pg_metric_value(&err, rec, pg_metric_find("errors.rate"), &none);
+	print_dist_row(out, ms, "ttft");
+	print_dist_row(out, ms, "e2e");
+	print_dist_row(out, ms, "itl");
+	print_dist_row(out, ms, "tpot");
+	if (l->model != PG_LOAD_CLOSED)
+		print_dist_row(out, ms, "schedule_lag");
+	pg_metric_value(&rps, ms, pg_metric_find("throughput.rps"), &none);
+	pg_metric_value(&tps, ms, pg_metric_find("output_tokens_per_s"), &none);
+	pg_metric_value(&err, ms, pg_metric_find("errors.rate"), &none);
 	fprintf(out, "  throughput %.2f req/s, %.1f output tokens/s; errors %.3f%%", rps, tps,
 		err * 100.0);
 	if (rec->failed) {
@@ -138,8 +165,14 @@ static void print_scenario(FILE *out, const pg_scenario_result *sr, int color)
 		fputc(')', out);
 	}
 	fprintf(out, "\n  output tokens: %s\n", token_source(rec));
-	if (sr->report.first_connect_error[0])
-		fprintf(out, "  first connect error: %s\n", sr->report.first_connect_error);
+	if (rec->dropped || rec->late)
+		fprintf(out, "  generator: %lld sends late by over 1 ms, %lld arrivals dropped at "
+			     "the in-flight cap\n",
+			(long long)rec->late, (long long)rec->dropped);
+	if (sr->run.first_connect_error[0])
+		fprintf(out, "  first connect error: %s\n", sr->run.first_connect_error);
+	if (sr->levels != NULL)
+		print_sweep(out, sr);
 	print_requirements(out, sr, color);
 }
 

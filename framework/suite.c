@@ -13,6 +13,7 @@
 #include "error.h"
 #include "options.h"
 #include "suggest.h"
+#include "suite_load.h"
 #include "workload.h"
 #include "yaml_tree.h"
 
@@ -24,14 +25,16 @@
 #define NAME_MAX_LEN 100
 
 static const char *const top_keys[] = {"version", "name", "target", "workload", "scenarios"};
-static const char *const target_keys[] = {"adapter", "url", "model", "headers", "options"};
-static const char *const scenario_keys[] = {"name", "load", "requirements"};
-static const char *const load_keys[] = {"concurrency", "duration", "requests", "warmup", "timeout"};
+static const char *const target_keys[] = {
+    "adapter", "url", "model", "headers", "options", "transport", "transport_options"};
+static const char *const scenario_keys[] = {"name", "load", "sweep", "goodput", "requirements"};
 
 /* Adapters offered for "did you mean" (pg_suite_load_opts can only look a
  * name up, not list them): the built-in ones the lookup confirms. Update
  * with the built-in adapters in CMakeLists.txt. */
 static const char *const known_adapters[] = {"openai-chat", "openai-completions"};
+/* Likewise the built-in transports. */
+static const char *const known_transports[] = {"curl", "h1"};
 
 static int oom(void)
 {
@@ -254,7 +257,9 @@ static int load_headers(pg_target *tg, const pg_yaml_node *map)
 	return 0;
 }
 
-static int load_options(pg_target *tg, const pg_yaml_node *map)
+/* Sets the options written in map (`options:` or `transport_options:`,
+ * named by what) on o, validated against its plugin's table. */
+static int load_options(pg_options *o, const pg_yaml_node *map, const char *what)
 {
 	const pg_yaml_node *key, *val;
 	size_t i;
@@ -262,7 +267,7 @@ static int load_options(pg_target *tg, const pg_yaml_node *map)
 
 	if (map == NULL)
 		return 0;
-	rc = pg_yaml_want(map, PG_YAML_MAP, "options");
+	rc = pg_yaml_want(map, PG_YAML_MAP, what);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < map->n; i++) {
@@ -271,7 +276,7 @@ static int load_options(pg_target *tg, const pg_yaml_node *map)
 		if (val->kind != PG_YAML_SCALAR || pg_yaml_is_null(val))
 			return pg_yaml_fail(&val->mark, PG_EINVAL,
 					    "expected a value for option '%s'", key->value);
-		rc = pg_options_set(tg->options, key->value, val->value);
+		rc = pg_options_set(o, key->value, val->value);
 		if (rc == PG_ENOTFOUND)
 			return pg_yaml_fail_prefix(&key->mark, PG_EINVAL);
 		if (rc < 0)
@@ -280,39 +285,76 @@ static int load_options(pg_target *tg, const pg_yaml_node *map)
 	return 0;
 }
 
-/* Resolves the adapter through the caller's lookup. When it fails, a likely
- * typo gets a suggestion; otherwise the lookup's own message (a plugin
- * loader says which directories it searched, or why a .so was refused)
- * is kept. */
-static int find_adapter(pg_target *tg, const pg_yaml_node *target, const pg_yaml_node *node,
-			const pg_suite_load_opts *opts)
+/* Resolves a plugin of a kind through the caller's lookup into *out. When
+ * it fails, a likely typo of a known name gets a suggestion; otherwise the
+ * lookup's own message (a plugin loader says which directories it
+ * searched, or why a .so was refused) is kept. what names the kind in
+ * messages ("adapter"); node is where the name was written (NULL: it was
+ * implied, blame target). */
+static int find_plugin(const pg_plugin_desc **out, pg_plugin_kind kind, const char *what,
+		       const char *name, const char *const *known, size_t n_known,
+		       const pg_yaml_node *target, const pg_yaml_node *node,
+		       const pg_suite_load_opts *opts)
 {
 	const pg_yaml_mark *mark = node != NULL ? &node->mark : &target->mark;
-	const char *cands[NKEYS(known_adapters)];
+	const char *cands[8];
 	const char *hint;
 	char why[512];
 	size_t i, n = 0;
 
 	pg_error_clear();
-	tg->plugin = opts->lookup(opts->lookup_ctx, tg->adapter);
-	if (tg->plugin == NULL) {
+	*out = opts->lookup(opts->lookup_ctx, kind, name);
+	if (*out == NULL) {
 		snprintf(why, sizeof(why), "%s", pg_error_last());
-		for (i = 0; i < NKEYS(known_adapters); i++)
-			if (opts->lookup(opts->lookup_ctx, known_adapters[i]) != NULL)
-				cands[n++] = known_adapters[i];
-		hint = pg_suggest(tg->adapter, cands, n);
+		for (i = 0; i < n_known && n < NKEYS(cands); i++)
+			if (opts->lookup(opts->lookup_ctx, kind, known[i]) != NULL)
+				cands[n++] = known[i];
+		hint = pg_suggest(name, cands, n);
 		if (hint != NULL)
-			return pg_yaml_fail(mark, PG_EINVAL,
-					    "unknown adapter '%s' (did you mean '%s'?)",
-					    tg->adapter, hint);
+			return pg_yaml_fail(mark, PG_EINVAL, "unknown %s '%s' (did you mean '%s'?)",
+					    what, name, hint);
 		if (why[0] != '\0')
 			return pg_yaml_fail(mark, PG_EINVAL, "%s", why);
-		return pg_yaml_fail(mark, PG_EINVAL,
-				    "unknown adapter '%s' (see `perfgate plugins`)", tg->adapter);
+		return pg_yaml_fail(mark, PG_EINVAL, "unknown %s '%s' (see `perfgate plugins`)",
+				    what, name);
 	}
-	if (tg->plugin->kind != PG_PLUGIN_ADAPTER)
-		return pg_yaml_fail(mark, PG_EINVAL, "plugin '%s' is not an adapter", tg->adapter);
+	if ((*out)->kind != kind) {
+		*out = NULL;
+		return pg_yaml_fail(mark, PG_EINVAL, "plugin '%s' is not %s %s", name,
+				    kind == PG_PLUGIN_ADAPTER ? "an" : "a", what);
+	}
 	return 0;
+}
+
+/* The transport and its options. "auto" picks the native HTTP/1.1 client
+ * for plain http:// (and the mock, which speaks it) and libcurl for the
+ * rest, so https works out of the box. */
+static int load_transport(pg_target *tg, const pg_yaml_node *target, const pg_suite_load_opts *opts)
+{
+	const pg_yaml_node *node = pg_yaml_opt(target, "transport");
+	const char *name = "auto";
+	int rc;
+
+	if (node != NULL && (rc = pg_yaml_string(&name, node, "transport")) < 0)
+		return rc;
+	if (strcmp(name, "auto") == 0)
+		name = strncmp(tg->url, "http://", 7) == 0 || strncmp(tg->url, "mock://", 7) == 0
+			   ? "h1"
+			   : "curl";
+	tg->transport = strdup(name);
+	if (tg->transport == NULL)
+		return oom();
+	rc = find_plugin(&tg->transport_plugin, PG_PLUGIN_TRANSPORT, "transport", tg->transport,
+			 known_transports, NKEYS(known_transports), target, node, opts);
+	if (rc < 0)
+		return rc;
+	rc = pg_options_new(&tg->transport_options, tg->transport_plugin->options);
+	if (rc < 0) {
+		pg_error_prefix("transport '%s'", tg->transport);
+		return rc;
+	}
+	return load_options(tg->transport_options, pg_yaml_opt(target, "transport_options"),
+			    "transport_options");
 }
 
 static int load_target(pg_target *tg, const pg_yaml_node *root, const pg_suite_load_opts *opts)
@@ -350,7 +392,8 @@ static int load_target(pg_target *tg, const pg_yaml_node *root, const pg_suite_l
 	tg->adapter = strdup(s);
 	if (tg->adapter == NULL)
 		return oom();
-	rc = find_adapter(tg, target, adapter, opts);
+	rc = find_plugin(&tg->plugin, PG_PLUGIN_ADAPTER, "adapter", tg->adapter, known_adapters,
+			 NKEYS(known_adapters), target, adapter, opts);
 	if (rc < 0)
 		return rc;
 	rc = pg_options_new(&tg->options, tg->plugin->options);
@@ -358,7 +401,7 @@ static int load_target(pg_target *tg, const pg_yaml_node *root, const pg_suite_l
 		pg_error_prefix("adapter '%s'", tg->adapter);
 		return rc;
 	}
-	rc = load_options(tg, pg_yaml_opt(target, "options"));
+	rc = load_options(tg->options, pg_yaml_opt(target, "options"), "options");
 	if (rc < 0)
 		return rc;
 
@@ -370,9 +413,9 @@ static int load_target(pg_target *tg, const pg_yaml_node *root, const pg_suite_l
 		if (tg->model == NULL)
 			return oom();
 	}
-	if ((n = pg_yaml_opt(target, "headers")) != NULL)
-		return load_headers(tg, n);
-	return 0;
+	if ((n = pg_yaml_opt(target, "headers")) != NULL && (rc = load_headers(tg, n)) < 0)
+		return rc;
+	return load_transport(tg, target, opts);
 }
 
 /* ---- scenarios ---------------------------------------------------------- */
@@ -417,56 +460,10 @@ static int load_requirement(pg_requirement *r, const pg_yaml_node *n)
 	return 0;
 }
 
-static int load_load(pg_load *ld, const pg_yaml_node *map)
-{
-	const pg_yaml_pair *dur, *req, *second;
-	const pg_yaml_node *n;
-	int rc;
-
-	rc = pg_yaml_want(map, PG_YAML_MAP, "load");
-	if (rc == 0)
-		rc = pg_yaml_check_keys(map, load_keys, NKEYS(load_keys), "in 'load'");
-	if (rc == 0)
-		rc = pg_yaml_require(&n, map, "concurrency", "in 'load'");
-	if (rc == 0)
-		rc = pg_yaml_int(&ld->concurrency, n, "concurrency", 1, 100000);
-	if (rc < 0)
-		return rc;
-	dur = pg_yaml_pair_get(map, "duration");
-	req = pg_yaml_pair_get(map, "requests");
-	if (dur != NULL && req != NULL) {
-		second = dur > req ? dur : req;
-		return pg_yaml_fail(&second->key->mark, PG_EINVAL,
-				    "give either 'duration' or 'requests' in 'load', not both");
-	}
-	if (dur == NULL && req == NULL)
-		return pg_yaml_fail(&map->mark, PG_EINVAL,
-				    "missing 'duration' or 'requests' in 'load'");
-	if (dur != NULL) {
-		rc = pg_yaml_require(&n, map, "duration", "in 'load'");
-		if (rc == 0)
-			rc = pg_yaml_duration(&ld->duration, n, "duration", 1);
-	} else {
-		rc = pg_yaml_require(&n, map, "requests", "in 'load'");
-		if (rc == 0)
-			rc = pg_yaml_int(&ld->requests, n, "requests", 1, 1000000000);
-	}
-	if (rc < 0)
-		return rc;
-	ld->timeout = 60 * PG_NS_PER_S;
-	if ((n = pg_yaml_opt(map, "warmup")) != NULL &&
-	    (rc = pg_yaml_duration(&ld->warmup, n, "warmup", 0)) < 0)
-		return rc;
-	if ((n = pg_yaml_opt(map, "timeout")) != NULL &&
-	    (rc = pg_yaml_duration(&ld->timeout, n, "timeout", 1)) < 0)
-		return rc;
-	return 0;
-}
-
 static int load_scenario(pg_suite *s, const pg_yaml_node *map)
 {
 	pg_scenario *sc = &s->scenarios[s->n_scenarios];
-	const pg_yaml_node *name, *load, *reqs;
+	const pg_yaml_node *name, *load, *reqs, *n;
 	const char *text;
 	size_t i;
 	int rc;
@@ -496,7 +493,11 @@ static int load_scenario(pg_suite *s, const pg_yaml_node *map)
 
 	rc = pg_yaml_require(&load, map, "load", "in a scenario");
 	if (rc == 0)
-		rc = load_load(&sc->load, load);
+		rc = pg_load_from_yaml(&sc->load, load, s->path);
+	if (rc == 0 && (n = pg_yaml_opt(map, "sweep")) != NULL)
+		rc = pg_sweep_from_yaml(&sc->sweep, n, &sc->load, load);
+	if (rc == 0 && (n = pg_yaml_opt(map, "goodput")) != NULL)
+		rc = pg_slo_from_yaml(&sc->goodput, n);
 	if (rc < 0)
 		return rc;
 	reqs = pg_yaml_opt(map, "requirements");
@@ -629,7 +630,10 @@ static int load_tree(pg_suite *s, pg_yaml_tree *t, const pg_suite_load_opts *opt
 	return rc;
 }
 
-int pg_suite_load(pg_suite **out, const char *path, const pg_suite_load_opts *opts)
+/* Loads a suite from a file (data == NULL) or from len bytes of data whose
+ * marks name path. */
+static int suite_load(pg_suite **out, const char *path, const char *data, size_t len,
+		      const pg_suite_load_opts *opts)
 {
 	pg_yaml_tree *t = NULL;
 	pg_suite *s = NULL;
@@ -646,7 +650,7 @@ int pg_suite_load(pg_suite **out, const char *path, const pg_suite_load_opts *op
 		rc = oom();
 		goto done;
 	}
-	rc = pg_yaml_load(&t, path);
+	rc = data != NULL ? pg_yaml_parse(&t, path, data, len) : pg_yaml_load(&t, path);
 	if (rc == 0)
 		rc = load_tree(s, t, opts);
 	if (rc == 0) {
@@ -660,6 +664,22 @@ done:
 	if (rc < 0 && rc != PG_EIO && rc != PG_ENOMEM)
 		rc = PG_EINVAL;
 	return rc;
+}
+
+int pg_suite_load(pg_suite **out, const char *path, const pg_suite_load_opts *opts)
+{
+	return suite_load(out, path, NULL, 0, opts);
+}
+
+int pg_suite_load_buffer(pg_suite **out, const char *name, const char *data, size_t len,
+			 const pg_suite_load_opts *opts)
+{
+	if (data == NULL) {
+		*out = NULL;
+		pg_error_set("pg_suite_load_buffer: invalid arguments");
+		return PG_EINVAL;
+	}
+	return suite_load(out, name, data, len, opts);
 }
 
 void pg_suite_free(pg_suite *s)
@@ -679,9 +699,13 @@ void pg_suite_free(pg_suite *s)
 	}
 	free(s->target.headers);
 	pg_options_free(s->target.options);
+	free(s->target.transport);
+	pg_options_free(s->target.transport_options);
 	pg_workload_clear(&s->workload);
 	for (i = 0; i < s->n_scenarios; i++) {
 		free(s->scenarios[i].name);
+		pg_load_clear(&s->scenarios[i].load);
+		pg_sweep_free(s->scenarios[i].sweep);
 		for (j = 0; j < s->scenarios[i].n_reqs; j++)
 			pg_requirement_clear(&s->scenarios[i].reqs[j]);
 		free(s->scenarios[i].reqs);

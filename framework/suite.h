@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "perfgate/plugin.h"
+#include "recorder.h" /* pg_slo */
 #include "requirement.h"
 
 typedef struct pg_header_kv {
@@ -25,6 +26,10 @@ typedef struct pg_target {
 	size_t n_headers;
 	pg_options *options; /* validated against the adapter's table */
 	const pg_plugin_desc *plugin;
+	char *transport;     /* transport plugin name; "auto" (default) resolves to
+			      * "h1" for http:// and mock:// URLs, "curl" otherwise */
+	pg_options *transport_options; /* `transport_options:`, validated against it */
+	const pg_plugin_desc *transport_plugin;
 } pg_target;
 
 typedef struct pg_prompt {
@@ -41,17 +46,66 @@ typedef struct pg_workload {
 	char *dataset;      /* JSONL path as resolved (relative to the suite), or NULL */
 } pg_workload;
 
+typedef enum pg_load_model {
+	PG_LOAD_CLOSED = 0, /* `concurrency` virtual users, each waits for its answer */
+	PG_LOAD_OPEN = 1,   /* arrivals on a schedule (`rate` or `stages`), never throttled */
+	PG_LOAD_TRACE = 2   /* arrivals replayed from a trace file of timestamps */
+} pg_load_model;
+
+typedef enum pg_arrival {
+	PG_ARRIVAL_CONSTANT = 0, /* evenly spaced */
+	PG_ARRIVAL_POISSON = 1,  /* exponential gaps */
+	PG_ARRIVAL_GAMMA = 2     /* gamma gaps with shape 1/burstiness^2 (CV = burstiness) */
+} pg_arrival;
+
+/* One segment of an open-loop schedule: the rate goes linearly from
+ * rate_from to rate_to (per second) over duration. Steady, step and soak
+ * stages have rate_from == rate_to; a spike is three segments. */
+typedef struct pg_stage {
+	pg_ns duration;
+	double rate_from;
+	double rate_to;
+	const char *kind; /* static: "steady", "ramp", "step", "spike", "soak" */
+} pg_stage;
+
 typedef struct pg_load {
-	int64_t concurrency; /* closed-loop virtual users, >= 1 */
-	pg_ns duration;      /* measured duration, 0 if requests is used */
-	int64_t requests;    /* measured request count, 0 if duration is used */
-	pg_ns warmup;        /* excluded from results, default 0 */
+	pg_load_model model;
+	int64_t concurrency; /* closed: virtual users, >= 1 */
+	pg_arrival arrival;  /* open: gap distribution, default poisson */
+	double burstiness;   /* gamma: coefficient of variation of gaps, default 1 */
+	pg_stage *stages;    /* open: the measured schedule; `rate: R` is one steady stage */
+	size_t n_stages;
+	char *trace;         /* trace: path as resolved (relative to the suite) */
+	pg_ns *trace_times;  /* trace: arrival offsets from the start, non-decreasing */
+	size_t n_trace;
+	int64_t max_in_flight; /* open/trace: arrivals beyond this many in flight are
+				* dropped and counted, never delayed; default 10000 */
+	pg_ns duration;      /* measured duration; for open loop the sum of the stages */
+	int64_t requests;    /* closed: measured request count, 0 if duration is used */
+	pg_ns warmup;        /* before the window, at the first stage's starting rate */
+	pg_ns cooldown;      /* after the window, at the last stage's final rate */
 	pg_ns timeout;       /* per request, default 60s */
+	pg_ns spike_start;   /* offsets in the window of the last spike, 0/0 if none */
+	pg_ns spike_end;
+	uint64_t seed;       /* arrival randomness, default 1 */
 } pg_load;
+
+/* A capacity sweep: the scenario runs once per level with concurrency (or
+ * rate) replaced, and the knee is found (see analysis.h). */
+typedef struct pg_sweep {
+	int by_rate;          /* 0: levels are concurrency, 1: rates per second */
+	double *levels;       /* ascending */
+	size_t n_levels;
+	double latency_factor; /* knee when p95 > factor x first level's p95, default 2 */
+	double min_gain;      /* knee when rps grows less than this fraction, default 0.05 */
+	double max_error_rate; /* knee when errors.rate exceeds this, default 0.01 */
+} pg_sweep;
 
 typedef struct pg_scenario {
 	char *name;
 	pg_load load;
+	pg_sweep *sweep; /* NULL when not a sweep */
+	pg_slo goodput;
 	pg_requirement *reqs;
 	size_t n_reqs;
 } pg_scenario;
@@ -65,15 +119,17 @@ typedef struct pg_suite {
 	size_t n_scenarios;
 } pg_suite;
 
-/* Finds an adapter descriptor by name; NULL if none. */
-typedef const pg_plugin_desc *(*pg_adapter_lookup_fn)(void *ctx, const char *name);
+/* Finds a plugin descriptor of a kind by name; NULL (with pg_error_last()
+ * saying why) if none. */
+typedef const pg_plugin_desc *(*pg_plugin_lookup_fn)(void *ctx, pg_plugin_kind kind,
+						      const char *name);
 
 typedef struct pg_suite_load_opts {
 	unsigned int version;
 	const char *target_url;   /* --target: replaces target.url */
 	const char *const *sets;  /* --set KEY=VALUE, applied in order */
 	size_t n_sets;
-	pg_adapter_lookup_fn lookup; /* required: validates target.adapter/options */
+	pg_plugin_lookup_fn lookup; /* required: resolves adapter and transport */
 	void *lookup_ctx;
 } pg_suite_load_opts;
 
@@ -84,6 +140,12 @@ typedef struct pg_suite_load_opts {
  * suite), PG_EIO (unreadable file) and sets a message that starts with
  * "file:line:col: " or "--set KEY: ". Free *out with pg_suite_free. */
 int pg_suite_load(pg_suite **out, const char *path, const pg_suite_load_opts *opts);
+/* As pg_suite_load, for a suite held in len bytes of data (YAML, or JSON,
+ * which YAML reads); name stands for the file in messages ("name:3:5: ...")
+ * and relative paths start at its directory (the current one if it has no
+ * '/'). */
+int pg_suite_load_buffer(pg_suite **out, const char *name, const char *data, size_t len,
+			 const pg_suite_load_opts *opts);
 void pg_suite_free(pg_suite *s);
 /* Finds a scenario by name; NULL if none. */
 const pg_scenario *pg_suite_scenario(const pg_suite *s, const char *name);

@@ -371,20 +371,19 @@ static int add_prompt(pg_workload *w, const pg_yaml_node *item)
 	return rc;
 }
 
-/* The dataset path as opened: relative paths start at the suite's directory. */
-static char *resolve_dataset(const char *suite_path, const char *dataset)
+char *pg_workload_resolve_path(const char *suite_path, const char *path)
 {
 	const char *slash = strrchr(suite_path, '/');
 	size_t dir_len, len;
 	char *out;
 
-	if (dataset[0] == '/' || slash == NULL)
-		return strdup(dataset);
+	if (path[0] == '/' || slash == NULL)
+		return strdup(path);
 	dir_len = (size_t)(slash - suite_path) + 1;
-	len = dir_len + strlen(dataset) + 1;
+	len = dir_len + strlen(path) + 1;
 	out = malloc(len);
 	if (out != NULL)
-		snprintf(out, len, "%.*s%s", (int)dir_len, suite_path, dataset);
+		snprintf(out, len, "%.*s%s", (int)dir_len, suite_path, path);
 	return out;
 }
 
@@ -440,7 +439,7 @@ int pg_workload_from_yaml(pg_workload *w, const pg_yaml_node *map, const char *s
 	rc = pg_yaml_string(&path, dataset, "dataset");
 	if (rc < 0)
 		return rc;
-	w->dataset = resolve_dataset(suite_path, path);
+	w->dataset = pg_workload_resolve_path(suite_path, path);
 	if (w->dataset == NULL) {
 		pg_error_set("out of memory");
 		return PG_ENOMEM;

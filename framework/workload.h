@@ -27,6 +27,9 @@ int pg_workload_add(pg_workload *w, const char *prompt, const char *messages_jso
 /* Reads a JSONL dataset and appends its items to w. Errors (PG_EIO when the
  * file cannot be read, PG_EINVAL otherwise) read "path:line: ...". */
 int pg_workload_load_jsonl(pg_workload *w, const char *path);
+/* A file named in the suite as opened: relative paths start at the
+ * directory of suite_path. Caller frees; NULL when out of memory. */
+char *pg_workload_resolve_path(const char *suite_path, const char *path);
 /* Frees the items and dataset path; w is left empty (other fields kept). */
 void pg_workload_clear(pg_workload *w);
 

@@ -814,3 +814,64 @@ int pg_yaml_duration(pg_ns *out, const pg_yaml_node *n, const char *what, pg_ns 
 	}
 	return 0;
 }
+
+int pg_yaml_number(double *out, const pg_yaml_node *n, const char *what)
+{
+	char got[64];
+	pg_quantity q;
+
+	*out = 0;
+	if (n->kind != PG_YAML_SCALAR || pg_yaml_is_null(n) ||
+	    pg_quantity_parse(&q, n->value) < 0 || q.kind != PG_UNIT_NONE)
+		return pg_yaml_fail(&n->mark, PG_EINVAL, "expected a number for '%s', got %s", what,
+				    pg_yaml_describe(got, sizeof(got), n));
+	*out = q.value;
+	return 0;
+}
+
+int pg_yaml_rate(double *out, const pg_yaml_node *n, const char *what, int zero_ok, double max)
+{
+	char got[64];
+	pg_quantity q;
+
+	*out = 0;
+	if (n->kind != PG_YAML_SCALAR || pg_yaml_is_null(n))
+		goto bad;
+	if (pg_quantity_parse(&q, n->value) < 0) {
+		pg_error_prefix("invalid rate for '%s'", what);
+		return pg_yaml_fail_prefix(&n->mark, PG_EINVAL);
+	}
+	if (q.kind != PG_UNIT_PER_S && q.kind != PG_UNIT_NONE)
+		goto bad;
+	if (!zero_ok && q.value <= 0)
+		return pg_yaml_fail(&n->mark, PG_EINVAL, "'%s' must be greater than 0", what);
+	if (q.value > max)
+		return pg_yaml_fail(&n->mark, PG_EINVAL, "'%s' must be at most %.15g/s, got %s",
+				    what, max, n->value);
+	*out = q.value;
+	return 0;
+bad:
+	return pg_yaml_fail(&n->mark, PG_EINVAL, "expected a rate such as 50/s for '%s', got %s",
+			    what, pg_yaml_describe(got, sizeof(got), n));
+}
+
+int pg_yaml_fraction(double *out, const pg_yaml_node *n, const char *what)
+{
+	char got[64];
+	pg_quantity q;
+
+	*out = 0;
+	if (n->kind != PG_YAML_SCALAR || pg_yaml_is_null(n) ||
+	    pg_quantity_parse(&q, n->value) < 0 ||
+	    (q.kind != PG_UNIT_NONE && q.kind != PG_UNIT_PERCENT))
+		return pg_yaml_fail(
+		    &n->mark, PG_EINVAL,
+		    "expected a fraction or percentage such as 5%% for '%s', got %s", what,
+		    pg_yaml_describe(got, sizeof(got), n));
+	if (q.value > 1)
+		return pg_yaml_fail(&n->mark, PG_EINVAL,
+				    "'%s' must be between 0 and 1 (0%% and 100%%), got %s", what,
+				    n->value);
+	*out = q.value;
+	return 0;
+}

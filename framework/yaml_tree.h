@@ -117,6 +117,12 @@ int pg_yaml_string(const char **out, const pg_yaml_node *n, const char *what);
 int pg_yaml_int(int64_t *out, const pg_yaml_node *n, const char *what, int64_t lo, int64_t hi);
 int pg_yaml_bool(int *out, const pg_yaml_node *n, const char *what);
 int pg_yaml_duration(pg_ns *out, const pg_yaml_node *n, const char *what, pg_ns min);
+/* Numbers in the units syntax (units.h), never negative: a unitless
+ * number; a rate per second ("50/s" or a bare number) in (0, max], or
+ * [0, max] when zero_ok; a fraction in [0, 1] written "0.05" or "5%". */
+int pg_yaml_number(double *out, const pg_yaml_node *n, const char *what);
+int pg_yaml_rate(double *out, const pg_yaml_node *n, const char *what, int zero_ok, double max);
+int pg_yaml_fraction(double *out, const pg_yaml_node *n, const char *what);
 
 /* Sets the last error to "file:line:col: <message>" (or "origin: <message>"
  * for a mark without a line) and returns code. */

@@ -34,7 +34,7 @@ extern "C" {
 
 typedef enum pg_plugin_kind {
 	PG_PLUGIN_ADAPTER = 1,   /* builds model requests, parses responses */
-	PG_PLUGIN_TRANSPORT = 2, /* moves bytes (reserved) */
+	PG_PLUGIN_TRANSPORT = 2, /* moves request and response bytes */
 	PG_PLUGIN_SCORER = 3     /* grades answers (reserved) */
 } pg_plugin_kind;
 
@@ -172,6 +172,53 @@ typedef struct pg_adapter_ops {
 	void (*parse_free)(void *state);
 } pg_adapter_ops;
 
+/* ---- transports --------------------------------------------------------- */
+
+/* What a transport instance is created for. One instance serves one worker
+ * thread; it registers its sockets and timers on that worker's libevent
+ * loop and delivers every event from it. */
+typedef struct pg_transport_env {
+	unsigned int version;       /* PG_TRANSPORT_ENV_VERSION */
+	const char *base_url;       /* the target's base URL (scheme://host:port/...) */
+	void *event_base;           /* the worker's struct event_base * */
+	const char *const *headers; /* "Name: value" lines sent with every request, NULL-terminated */
+	pg_ns timeout;              /* per request, from start to the last byte */
+	pg_ns connect_timeout;
+	int64_t max_connections;    /* connections this instance may hold open */
+} pg_transport_env;
+
+#define PG_TRANSPORT_ENV_VERSION 1
+
+/* Callbacks a transport makes for one request, always from the event loop,
+ * never from inside start(). at = CLOCK_MONOTONIC time taken when the bytes
+ * were read from the socket, before any parsing. */
+typedef struct pg_transfer_events {
+	/* Status line and headers are complete; content_type may be NULL. */
+	void (*headers)(void *ctx, int status, const char *content_type, pg_ns at);
+	/* Body bytes (de-chunked) exactly as they arrived. */
+	void (*body)(void *ctx, const char *data, size_t len, pg_ns at);
+	/* The request ended: PG_FAIL_NONE when the whole response was read.
+	 * message may be NULL. new_connection is non-zero when this request
+	 * had to open a connection. After done, ctx is not used again. */
+	void (*done)(void *ctx, pg_error_class fail, const char *message, pg_ns at,
+		     int new_connection);
+} pg_transfer_events;
+
+/* Operations of a transport plugin. */
+typedef struct pg_transport_ops {
+	int (*create)(void **out, const pg_host_api *host, const pg_options *opts,
+		      const pg_transport_env *env);
+	/* Aborts every request in flight without calling their callbacks. */
+	void (*destroy)(void *transport);
+	/* Starts a request. req stays valid (owned by the caller) until done
+	 * is called for ctx. A negative return means the request was not
+	 * started and no callback will come. */
+	int (*start)(void *transport, const pg_request *req, void *ctx,
+		     const pg_transfer_events *events);
+	/* Whether this transport can reach url (scheme check); 1 yes, 0 no. */
+	int (*supports)(const char *url);
+} pg_transport_ops;
+
 /* ---- descriptor --------------------------------------------------------- */
 
 typedef struct pg_plugin_desc {
@@ -183,7 +230,7 @@ typedef struct pg_plugin_desc {
 	const char *version;     /* the plugin's own version */
 	const char *description; /* one line */
 	const pg_option_spec *options; /* may be NULL: no options */
-	const void *ops;               /* kind-specific: const pg_adapter_ops * */
+	const void *ops;               /* kind-specific: pg_adapter_ops, pg_transport_ops */
 } pg_plugin_desc;
 
 typedef const pg_plugin_desc *(*pg_plugin_entry_fn)(void);
