@@ -42,7 +42,9 @@ run_wrk() {
 	reqs=$(awk '/requests in/ { print $1 }' "$d/out")
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$d/out")
 	if grep -q 'Non-2xx' "$d/out"; then log "warning: wrk saw non-2xx responses"; fi
-	[ -n "$reqs" ] && [ -n "$rps" ] || die "could not read wrk's output: $(cat "$d/out")"
+	if [ -z "$reqs" ] || [ -z "$rps" ]; then
+		die "could not read wrk's output: $(cat "$d/out")"
+	fi
 	RES[wrk]="$rps $reqs $(cpu_seconds "$d/time")"
 }
 
@@ -58,7 +60,9 @@ run_hey() {
 		on && /\[[0-9]+\]/ { n += $2; next }
 		on && NF == 0 { on = 0 }
 		END { print n + 0 }' "$d/out")
-	[ -n "$rps" ] && [ "$reqs" -gt 0 ] || die "could not read hey's output: $(cat "$d/out")"
+	if [ -z "$rps" ] || [ "$reqs" -eq 0 ]; then
+		die "could not read hey's output: $(cat "$d/out")"
+	fi
 	RES[hey]="$rps $reqs $(cpu_seconds "$d/time")"
 }
 
@@ -70,9 +74,9 @@ run_perfgate() {
 		"$PERFGATE" load "$URL" --transport "$transport" -c "$CONNS" -d "${SECS}s" \
 		--workers 1 --json "$d/results.json" --no-color ||
 		die "perfgate load --transport $transport failed: $(cat "$d/err")"
-	rps=$(jget "$d/results.json" 'd["scenarios"][0]["metrics"]["throughput"]["rps"]')
+	rps=$(jget "$d/results.json" 'm["throughput"]["rps"]')
 	reqs=$(jget "$d/results.json" \
-		'(lambda r: r["total"] + r.get("warmup", 0))(d["scenarios"][0]["metrics"]["requests"])')
+		'm["requests"]["total"] + m["requests"].get("warmup", 0)')
 	RES[$transport]="$rps $reqs $(cpu_seconds "$d/time")"
 }
 

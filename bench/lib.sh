@@ -120,6 +120,7 @@ warn_if_busy() {
 
 # ---- CPU and memory accounting --------------------------------------------
 
+# shellcheck disable=SC2034 # used by the scripts that source this
 CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
 # run_timed TIMEFILE OUTFILE ERRFILE CMD...: runs CMD with its stdout and
@@ -163,14 +164,23 @@ calc() {
 }
 
 # jget FILE EXPR: prints a Python expression evaluated on the JSON document
-# `d` (None prints as "null").
+# `d`, where `m` is its first scenario's metrics (None prints as "null").
 jget() {
 	python3 - "$1" "$2" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
+m = (d.get("scenarios") or [{}])[0].get("metrics")
 v = eval(sys.argv[2])
 print("null" if v is None else v)
 EOF
+}
+
+# need_value VALUE WHAT: dies when a results value is null (no request of
+# that kind succeeded).
+need_value() {
+	case "$1" in
+	null | None | "") die "results have no $2 (did every request fail? BENCH_KEEP=1 keeps the output)" ;;
+	esac
 }
 
 # free_port: a TCP port free on 127.0.0.1 right now.
@@ -180,8 +190,8 @@ free_port() {
 
 # wait_tcp PORT: polls until 127.0.0.1:PORT accepts (deadline 15 s).
 wait_tcp() {
-	local i
-	for i in $(seq 1 300); do
+	local _
+	for _ in $(seq 1 300); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
 			return 0
 		fi
@@ -193,8 +203,8 @@ wait_tcp() {
 # wait_for_line FILE REGEX: polls FILE until a line matches (deadline 15 s)
 # and prints it.
 wait_for_line() {
-	local i
-	for i in $(seq 1 300); do
+	local _
+	for _ in $(seq 1 300); do
 		if grep -Eq -- "$2" "$1" 2>/dev/null; then
 			grep -Em1 -- "$2" "$1"
 			return 0
@@ -294,7 +304,9 @@ start_mock() {
 		die "perfgate mock did not start"
 	}
 	MOCK_PORT=$(echo "$line" | sed -E 's|.*127\.0\.0\.1:([0-9]+)/v1.*|\1|')
+	# shellcheck disable=SC2034 # used by the scripts that source this
 	MOCK_URL="http://127.0.0.1:$MOCK_PORT/v1"
+	# shellcheck disable=SC2034
 	MOCK_PID=$(child_pid "${BENCH_PIDS[-1]}")
 	log "perfgate mock $* on 127.0.0.1:$MOCK_PORT"
 }

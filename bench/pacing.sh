@@ -49,11 +49,11 @@ nginx)
 esac
 [ "$rc" -eq 0 ] || die "perfgate exited $rc: $(tail -5 "$BENCH_TMP/run.err")"
 R=$OUT/results.json
-M='d["scenarios"][0]["metrics"]'
 
-lag99=$(jget "$R" "$M[\"schedule_lag\"][\"p99\"]")
-late=$(jget "$R" "$M[\"requests\"].get(\"late\")")
-total=$(jget "$R" "$M[\"requests\"][\"total\"]")
+lag99=$(jget "$R" 'm["schedule_lag"]["p99"]')
+late=$(jget "$R" 'm["requests"].get("late")')
+total=$(jget "$R" 'm["requests"]["total"]')
+need_value "$lag99" schedule_lag
 if [ "$late" = null ] || [ "$late" = None ]; then
 	late_txt="late sends n/a (this perfgate reports no requests.late)"
 else
@@ -61,6 +61,6 @@ else
 fi
 echo "pacing: schedule lag p99 $(calc '%.3f' "$lag99") ms, $late_txt at $RATE/s" \
 	"(targets < 1 ms, < 1 %)"
-rps=$(jget "$R" "$M[\"throughput\"][\"rps\"]")
-erate=$(jget "$R" "$M[\"errors\"][\"count\"] * 100.0 / max(1, $M[\"requests\"][\"total\"])")
+rps=$(jget "$R" 'm["throughput"]["rps"]')
+erate=$(jget "$R" 'm["errors"]["count"] * 100.0 / max(1, m["requests"]["total"])')
 echo "pacing: achieved $(calc '%.0f' "$rps") req/s of $RATE/s, errors $(calc '%.3f' "$erate")%"

@@ -4,7 +4,7 @@
 #
 # Short settings (each can be overridden from the environment):
 #   BENCH_SECONDS=5 (http_throughput, timing_accuracy, pacing),
-#   BENCH_STREAM_SECONDS=5 and BENCH_WARMUP_SECONDS=5 (streaming, still
+#   BENCH_STREAM_SECONDS=8 and BENCH_WARMUP_SECONDS=5 (streaming, still
 #   with BENCH_STREAMS=10000 streams), soak.sh --short (60 s).
 # A script that fails is reported and the others still run; the exit status
 # is the number of scripts that failed. Progress goes to stderr, figures to
@@ -13,7 +13,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 export BENCH_SECONDS=${BENCH_SECONDS:-5}
-export BENCH_STREAM_SECONDS=${BENCH_STREAM_SECONDS:-5}
+export BENCH_STREAM_SECONDS=${BENCH_STREAM_SECONDS:-8}
 export BENCH_WARMUP_SECONDS=${BENCH_WARMUP_SECONDS:-5}
 
 summary=$(mktemp "${TMPDIR:-/tmp}/perfgate-bench-summary.XXXXXX")

@@ -83,7 +83,6 @@ EOF
 echo "soak: RSS first $first MB, max $max MB, last $last MB, slope $slope MB/10min" \
 	"over ${SECS}s at $RATE/s (targets: flat, < 100 MB)"
 R=$OUT/results.json
-M='d["scenarios"][0]["metrics"]'
-total=$(jget "$R" "$M[\"requests\"][\"total\"]")
-erate=$(jget "$R" "$M[\"errors\"][\"count\"] * 100.0 / max(1, $M[\"requests\"][\"total\"])")
+total=$(jget "$R" 'm["requests"]["total"]')
+erate=$(jget "$R" 'm["errors"]["count"] * 100.0 / max(1, m["requests"]["total"])')
 echo "soak: $total requests, errors $(calc '%.3f' "$erate")%, $n samples in $CSV"

@@ -91,7 +91,6 @@ wait "$PG_PID" || rc=$?
 [ "$rc" -eq 0 ] || die "perfgate run exited $rc: $(tail -5 "$BENCH_TMP/run.err")"
 R=$OUT/results.json
 [ -f "$R" ] || die "no results.json"
-M='d["scenarios"][0]["metrics"]'
 
 # streams held
 if [ -s "$BENCH_TMP/held" ]; then
@@ -102,18 +101,25 @@ else
 	echo "streams held: not sampled (no ss) of $STREAMS requested"
 fi
 
+ok=$(jget "$R" 'm["requests"]["succeeded"]')
+if [ "$ok" = 0 ]; then
+	echo "stream ttft: n/a, no measured stream completed (the streams outlasted the run:" \
+		"raise BENCH_STREAM_SECONDS, or lower BENCH_STREAMS)"
+	exit 1
+fi
+
 # TTFT against configuration
-p50=$(jget "$R" "$M[\"ttft\"][\"p50\"]")
-p99=$(jget "$R" "$M[\"ttft\"][\"p99\"]")
+p50=$(jget "$R" 'm["ttft"]["p50"]')
+p99=$(jget "$R" 'm["ttft"]["p99"]')
 echo "stream ttft p50 $(calc %.2f "$p50") ms, p99 $(calc %.2f "$p99") ms (mock configured $TTFT_MS ms:" \
-	"+$(calc '%.2f' "$p50 - $TTFT_MS") / +$(calc '%.2f' "$p99 - $TTFT_MS") ms)"
+	"$(calc '%+.2f' "$p50 - $TTFT_MS") / $(calc '%+.2f' "$p99 - $TTFT_MS") ms)"
 
 # Throughput: in closed loop every virtual user is always in a request, so
 # the sustained rate is N x tokens per request / mean e2e (Little's law).
 # (output_tokens_per_s counts whole requests completed in the window, which
 # is coarse when requests last seconds and start in waves.)
-e2e_mean=$(jget "$R" "$M[\"e2e\"][\"mean\"]")
-per_req=$(jget "$R" "(lambda m: m[\"tokens\"][\"output_total\"] / max(1, m[\"requests\"][\"succeeded\"]))($M)")
+e2e_mean=$(jget "$R" 'm["e2e"]["mean"]')
+per_req=$(jget "$R" 'm["tokens"]["output_total"] / max(1, m["requests"]["succeeded"])')
 tps=$(calc '%.1f' "$STREAMS * $per_req * 1000 / $e2e_mean")
 ideal=$(calc '%.0f' "$STREAMS * $TOKENS * 1000 / ($TTFT_MS + ($TOKENS - 1) * $DECODE_MS)")
 echo "stream tokens/s: $(calc '%.0f' "$tps") sustained of ideal $ideal ($(calc '%.1f' "100 * $tps / $ideal")%)"

@@ -11,8 +11,9 @@
 #     client can never see a token before it is sent, so errors are >= 0
 #     up to histogram resolution, ~0.05% of the value, i.e. ~15 us at
 #     30 ms; what remains is connection, kernel and client overhead).
-#   - with the mock's truth_log (one line per request: seq, first and last
-#     body byte on CLOCK_MONOTONIC, tokens), the server-side stream spread
+#   - the mock's truth_log (one line per answer: seq, CLOCK_MONOTONIC times
+#     right after it wrote the first token and the last byte, tokens; read
+#     after the mock stops, as it buffers) gives the server-side spread
 #     (last - first byte) is compared with perfgate's (e2e - ttft), which
 #     is tpot x (tokens - 1) per request since every answer has 12 tokens.
 # Prints:
@@ -31,14 +32,8 @@ E2E_MS=$((TTFT_MS + (TOKENS - 1) * DECODE_MS))
 
 find_perfgate
 TRUTH=$BENCH_TMP/truth.log
-mock_args=(slots=1000 decode_ms=$DECODE_MS output_tokens=$TOKENS ttft_ms=$TTFT_MS prefill_us=0
-	jitter=0 batch_slowdown=0)
-if "$PERFGATE" mock --help 2>&1 | grep -q truth_log; then
-	mock_args+=("truth_log=$TRUTH")
-else
-	log "warning: this perfgate mock has no truth_log; the server-side comparison is skipped"
-	TRUTH=""
-fi
+mock_args=(slots=1000 "decode_ms=$DECODE_MS" "output_tokens=$TOKENS" "ttft_ms=$TTFT_MS" prefill_us=0
+	jitter=0 batch_slowdown=0 "truth_log=$TRUTH")
 start_mock timing "${mock_args[@]}"
 
 SUITE=$BENCH_TMP/timing.yaml
@@ -51,23 +46,25 @@ run_perfgate_bounded $((SECS + 120)) "$BENCH_TMP/run.out" "$BENCH_TMP/run.err" \
 	run "$SUITE" --out "$BENCH_TMP/run" --no-color || rc=$?
 [ "$rc" -eq 0 ] || die "perfgate run exited $rc: $(tail -5 "$BENCH_TMP/run.err")"
 R=$BENCH_TMP/run/results.json
-M='d["scenarios"][0]["metrics"]'
 
 err_us() { calc '%+.0f' "($1 - $2) * 1000"; }
 
-t50=$(jget "$R" "$M[\"ttft\"][\"p50\"]")
-t99=$(jget "$R" "$M[\"ttft\"][\"p99\"]")
-e50=$(jget "$R" "$M[\"e2e\"][\"p50\"]")
-e99=$(jget "$R" "$M[\"e2e\"][\"p99\"]")
+t50=$(jget "$R" 'm["ttft"]["p50"]')
+t99=$(jget "$R" 'm["ttft"]["p99"]')
+e50=$(jget "$R" 'm["e2e"]["p50"]')
+e99=$(jget "$R" 'm["e2e"]["p99"]')
+need_value "$t50" ttft
+need_value "$e50" e2e
 echo "ttft error p50 $(err_us "$t50" "$TTFT_MS") us, p99 $(err_us "$t99" "$TTFT_MS") us" \
 	"(targets < 50 us, < 500 us)"
 echo "e2e error p50 $(err_us "$e50" "$E2E_MS") us, p99 $(err_us "$e99" "$E2E_MS") us" \
 	"(configured $E2E_MS ms)"
 
-if [ -n "$TRUTH" ]; then
-	[ -s "$TRUTH" ] || die "the mock wrote no truth log"
-	# server spread p50 and p99 (ms) over complete answers, nearest rank
-	read -r s50 s99 n <<<"$(python3 - "$TRUTH" "$TOKENS" <<'EOF'
+# the mock buffers its truth log and writes the rest when it stops
+stop_server
+[ -s "$TRUTH" ] || die "the mock wrote no truth log"
+# server spread p50 and p99 (ms) over complete answers, nearest rank
+read -r s50 s99 n <<<"$(python3 - "$TRUTH" "$TOKENS" <<'EOF'
 import math, sys
 want = int(sys.argv[2])
 v = []
@@ -80,11 +77,11 @@ rank = lambda p: v[max(0, math.ceil(p / 100 * len(v)) - 1)]
 print(rank(50), rank(99), len(v)) if v else print("nan nan 0")
 EOF
 )"
-	[ "$n" -gt 0 ] || die "no complete answers in the truth log"
-	g50=$(jget "$R" "$M[\"tpot\"][\"p50\"] * ($TOKENS - 1)")
-	g99=$(jget "$R" "$M[\"tpot\"][\"p99\"] * ($TOKENS - 1)")
-	echo "stream spread (last - first byte): server p50 $(calc %.3f "$s50") ms," \
-		"p99 $(calc %.3f "$s99") ms ($n answers); perfgate (e2e - ttft) p50" \
-		"$(calc %.3f "$g50") ms, p99 $(calc %.3f "$g99") ms; error p50 $(err_us "$g50" "$s50")" \
-		"us, p99 $(err_us "$g99" "$s99") us"
-fi
+[ "$n" -gt 0 ] || die "no complete answers in the truth log"
+g50=$(jget "$R" "(lambda v: v and v * ($TOKENS - 1))(m[\"tpot\"][\"p50\"])")
+g99=$(jget "$R" "(lambda v: v and v * ($TOKENS - 1))(m[\"tpot\"][\"p99\"])")
+need_value "$g99" tpot
+echo "stream spread (last - first byte): server p50 $(calc %.3f "$s50") ms," \
+	"p99 $(calc %.3f "$s99") ms ($n answers); perfgate (e2e - ttft) p50" \
+	"$(calc %.3f "$g50") ms, p99 $(calc %.3f "$g99") ms; error p50 $(err_us "$g50" "$s50")" \
+	"us, p99 $(err_us "$g99" "$s99") us"

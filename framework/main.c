@@ -46,9 +46,14 @@ static const char usage_mock[] =
     "\n"
     "Serves the simulated OpenAI-compatible model (POST /v1/chat/completions,\n"
     "/v1/completions, GET /v1/models) until interrupted. HOST:PORT defaults to\n"
-    "127.0.0.1:8000; port 0 picks a free port. KEY=VALUE set the model: decode_ms,\n"
-    "prefill_us, ttft_ms, batch_slowdown, slots, output_tokens, seed, jitter (the\n"
-    "same keys as a mock://?KEY=VALUE target URL).\n";
+    "127.0.0.1:8000; port 0 picks a free port. KEY=VALUE set the model, with the\n"
+    "same keys as a mock://?KEY=VALUE target URL:\n"
+    "  model:  decode_ms prefill_us ttft_ms batch_slowdown slots output_tokens seed jitter\n"
+    "  time:   speed (multiplier on every delay) run_noise (lognormal sigma per run)\n"
+    "          first_byte_delay_ms\n"
+    "  faults: error_rate rate_limit_rate unavailable_rate retry_after_s stall_rate\n"
+    "          stall_after reset_rate reset_after malformed_rate midstream_error_rate\n"
+    "  truth:  truth_log=PATH (one line per answer: seq first_ns last_ns tokens)\n";
 
 static int cmd_plugins(int argc, char **argv)
 {

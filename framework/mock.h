@@ -6,12 +6,34 @@
  * sequences (continuous batching), a cap on concurrent sequences with a
  * FIFO queue behind it, SSE streaming with a usage chunk, and max_tokens.
  *
- * It can also misbehave on purpose, deterministically: every completion
- * request gets a sequence number (1, 2, ...) and its fate (which fault, if
- * any) is a pure function of (seed, sequence number), never of timing.
- * Faults are drawn in a fixed order (error, rate limit, unavailable, stall,
- * reset, malformed, mid-stream error), each an independent draw; the first
- * that fires wins. /v1/models never gets a fault.
+ * It can also misbehave on purpose, deterministically: every valid
+ * completion request (chat or text) gets a sequence number (1, 2, ...; it
+ * is also in the answer's id, "chatcmpl-mock-N") and its fate is a pure
+ * function of (seed, sequence number), never of timing. Faults are drawn in
+ * a fixed order (error, rate limit, unavailable, stall, reset, malformed,
+ * mid-stream error), each an independent draw; the first that fires wins.
+ * /v1/models and invalid requests (400) never get a fault.
+ *  - error, rate limit, unavailable: 500, 429 or 503 at once, before the
+ *    queue; 429 and 503 carry Retry-After: retry_after_s.
+ *  - stall: after stall_after tokens the answer stops and its slot is
+ *    freed; the connection stays open until the client leaves.
+ *  - reset: after reset_after tokens the TCP connection is reset (RST).
+ *    Both count min(after, answer length) tokens; a non-streamed answer
+ *    stalls or is reset with nothing sent.
+ *  - malformed: a data line that is not JSON follows the first token, then
+ *    the stream goes on; a non-streamed answer is JSON cut off midway.
+ *  - mid-stream error: an {"error":...} event and [DONE] follow the first
+ *    token; a non-streamed answer is a 500 after the first token's time.
+ * Timing: every delay (ttft_ms, prefill_us, decode_ms, first_byte_delay_ms)
+ * is multiplied by the effective speed (a time multiplier: 2 runs twice as
+ * slow). first_byte_delay_ms holds a request before it joins the queue (no
+ * slot held), like a slow gateway. truth_log appends one line per finished
+ * answer (completed, malformed or mid-stream error; never an injected HTTP
+ * error, a stall or a reset): "<seq> <first_ns> <last_ns> <tokens>", the
+ * CLOCK_MONOTONIC times right after the write that handed the first token
+ * (a non-streamed answer's first byte) and the last byte to the socket.
+ * Lines are buffered (64 KiB) and written out when the buffer fills and at
+ * stop.
  */
 #ifndef PG_MOCK_H
 #define PG_MOCK_H

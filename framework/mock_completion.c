@@ -44,10 +44,9 @@
 #include "mock_faults.h"
 #include "mock_model.h"
 
-typedef struct mock_rq mock_rq;
-
 /* One accepted completion request. Owned by the server's live list; freed
- * when its answer is handed to evhttp or its connection closes. */
+ * when its answer is handed to evhttp or its connection closes (a stalled
+ * request waits for the latter). */
 struct mock_rq {
 	pg_mock_server *srv;
 	mock_rq *prev, *next;	/* srv->live: every request not yet answered */

@@ -11,15 +11,15 @@
 
 enum {
 	/* status line and header section (counted against max_header) */
-	ST_VERSION,	/* "HTTP/1." then the minor digit */
-	ST_STATUS_SP,	/* the SP after the version */
-	ST_CODE,	/* three digits */
-	ST_AFTER_CODE,	/* SP then reason, or the line end */
+	ST_VERSION,    /* "HTTP/1." then the minor digit */
+	ST_STATUS_SP,  /* the SP after the version */
+	ST_CODE,       /* three digits */
+	ST_AFTER_CODE, /* SP then reason, or the line end */
 	ST_REASON,
-	ST_STATUS_LF,	/* CR seen on the status line */
-	ST_HDR_START,	/* start of a header line or the empty line */
+	ST_STATUS_LF, /* CR seen on the status line */
+	ST_HDR_START, /* start of a header line or the empty line */
 	ST_HDR_NAME,
-	ST_HDR_WS,	/* blanks before a value */
+	ST_HDR_WS, /* blanks before a value */
 	ST_HDR_VALUE,
 	ST_HDR_LF,	/* CR seen at the end of a header line */
 	ST_HDRS_END_LF, /* CR seen on the empty line */
@@ -339,8 +339,9 @@ int pg_h1_parser_feed(pg_h1_piece *piece, pg_h1_parser *p, const char *buf, size
 		if (p->state <= ST_TRAILER_END_LF) {
 			if (++p->section_bytes > p->max_header)
 				return fail(p, piece, i,
-					    p->state >= ST_TRAILER_START ? "trailer section too large"
-									 : "header section too large");
+					    p->state >= ST_TRAILER_START
+						? "trailer section too large"
+						: "header section too large");
 		} else if (p->state <= ST_CHUNK_SIZE_LF) {
 			if (++p->chunk_line > PG_H1_MAX_CHUNK_LINE)
 				return fail(p, piece, i, "chunk size line too long");
@@ -350,7 +351,8 @@ int pg_h1_parser_feed(pg_h1_piece *piece, pg_h1_parser *p, const char *buf, size
 			if (p->idx < (int)sizeof(version_lit) - 1) {
 				if (c != (unsigned char)version_lit[p->idx]) {
 					if (p->idx == 5 && c >= '0' && c <= '9')
-						return fail(p, piece, i, "unsupported HTTP version");
+						return fail(p, piece, i,
+							    "unsupported HTTP version");
 					return fail(p, piece, i, "bad status line");
 				}
 				p->idx++;

@@ -70,14 +70,14 @@ typedef struct pg_h1_piece {
 
 typedef struct pg_h1_parser {
 	/* Readable after PG_H1_HEADERS. */
-	int status;		 /* e.g. 200 */
-	int version_minor;	 /* 0 or 1 (HTTP/1.x) */
-	int keep_alive;		 /* the connection may carry another request */
+	int status;	   /* e.g. 200 */
+	int version_minor; /* 0 or 1 (HTTP/1.x) */
+	int keep_alive;	   /* the connection may carry another request */
 	pg_h1_framing framing;
-	int64_t content_length;	 /* -1 when absent */
+	int64_t content_length; /* -1 when absent */
 	int has_content_type;
 	char content_type[PG_H1_CONTENT_TYPE_MAX]; /* truncated copy, NUL-terminated */
-	const char *error;	 /* static message after a PG_EPARSE result */
+	const char *error;			   /* static message after a PG_EPARSE result */
 
 	/* Private state. */
 	size_t max_header;
@@ -85,21 +85,21 @@ typedef struct pg_h1_parser {
 	size_t chunk_line;    /* bytes of the current chunk-size line */
 	uint64_t remaining;   /* body or chunk bytes still to come */
 	int state;
-	int head;	 /* the request was HEAD */
-	int started;	 /* a byte of this response was fed */
-	int idx;	 /* position in a literal or digit run */
-	int hdr;	 /* which header the current line is */
+	int head;    /* the request was HEAD */
+	int started; /* a byte of this response was fed */
+	int idx;     /* position in a literal or digit run */
+	int hdr;     /* which header the current line is */
 	int name_len;
-	char name[20];	 /* lower-cased header name (prefix) */
-	int vstate;	 /* value sub-state for the current header */
+	char name[20]; /* lower-cased header name (prefix) */
+	int vstate;    /* value sub-state for the current header */
 	int elem_len;
-	char elem[12];	 /* current list element, lower-cased */
-	size_t ct_len;	 /* content_type bytes copied (with trailing blanks) */
-	size_t ct_end;	 /* content_type length without trailing blanks */
+	char elem[12]; /* current list element, lower-cased */
+	size_t ct_len; /* content_type bytes copied (with trailing blanks) */
+	size_t ct_end; /* content_type length without trailing blanks */
 	int64_t cl_value;
 	int cl_digits;
 	int te_present;
-	int te_chunked;	 /* the last transfer coding so far is chunked */
+	int te_chunked; /* the last transfer coding so far is chunked */
 	int conn_close;
 	int conn_keep;
 } pg_h1_parser;

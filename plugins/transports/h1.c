@@ -47,6 +47,7 @@
 #define H1_READ_BUF 16384 /* one recv(); shared by the instance's connections */
 #define H1_MAX_ADDRS 8	  /* resolved addresses kept */
 #define H1_MSG 256	  /* failure message buffer */
+#define H1_DEFAULT_MAX_BODY ((uint64_t)64 * 1024 * 1024) /* as in the option table */
 
 enum { CONN_CONNECTING, CONN_OPEN };
 
@@ -85,9 +86,9 @@ struct h1_conn {
 	h1 *t;
 	int fd;
 	int state;
-	int addr_idx;	/* address being tried or used */
-	int tries;	/* addresses tried for this connection */
-	int idle;	/* on the idle list */
+	int addr_idx;	      /* address being tried or used */
+	int tries;	      /* addresses tried for this connection */
+	int idle;	      /* on the idle list */
 	unsigned long served; /* responses completed */
 	struct event *rev;    /* EV_READ | EV_PERSIST while open */
 	struct event *wev;    /* EV_WRITE while connecting or blocked */
@@ -109,7 +110,7 @@ struct h1 {
 	struct sockaddr_storage addrs[H1_MAX_ADDRS];
 	socklen_t addr_lens[H1_MAX_ADDRS];
 	int naddrs;
-	int addr_pref; /* the address that last connected */
+	int addr_pref;		    /* the address that last connected */
 	char resolve_error[H1_MSG]; /* non-empty: every request fails with it */
 	char *fixed;		    /* Host, User-Agent and env headers, CRLF-ended */
 	size_t fixed_len;
@@ -570,8 +571,9 @@ static void connect_fail_msg(h1_req *r, int err)
 	char buf[128];
 
 	if (err == ETIMEDOUT)
-		snprintf(r->msg, sizeof(r->msg), "connect to %s port %d timed out after %" PRId64 " ms",
-			 t->host_name, t->port, t->connect_timeout / PG_NS_PER_MS);
+		snprintf(r->msg, sizeof(r->msg),
+			 "connect to %s port %d timed out after %" PRId64 " ms", t->host_name,
+			 t->port, t->connect_timeout / PG_NS_PER_MS);
 	else
 		snprintf(r->msg, sizeof(r->msg), "connect to %s port %d: %s", t->host_name, t->port,
 			 err_text(buf, sizeof(buf), err));
@@ -641,9 +643,14 @@ static void conn_write_cb(evutil_socket_t fd, short what, void *arg)
 			err = errno;
 		if (err == 0) {
 			conn_connected(c);
-		} else if (conn_try_next(c) != 0) {
+		} else {
+			int tried = c->tries, err2 = conn_try_next(c);
 			h1_req *r = c->req;
 
+			if (err2 == 0)
+				goto out; /* the next address is connecting */
+			if (c->tries > tried)
+				err = err2; /* report the last address tried */
 			conn_free(c);
 			connect_fail_msg(r, err);
 			pump(t);
@@ -652,6 +659,7 @@ static void conn_write_cb(evutil_socket_t fd, short what, void *arg)
 	} else if (c->req && (err = conn_send(c)) != 0) {
 		conn_send_failed(c, err);
 	}
+out:
 	leave(t);
 }
 
@@ -686,17 +694,17 @@ static int conn_parse(h1_conn *c, size_t n, pg_ns at)
 		case PG_H1_AGAIN:
 			return 0;
 		case PG_H1_HEADERS:
-			r->events->headers(r->ctx, c->parser.status,
-					   c->parser.has_content_type ? c->parser.content_type
-								      : NULL,
-					   at);
+			r->events->headers(
+			    r->ctx, c->parser.status,
+			    c->parser.has_content_type ? c->parser.content_type : NULL, at);
 			if (t->dying)
 				return 1;
 			break;
 		case PG_H1_BODY:
 			if (pc.len > t->max_body - r->body_bytes) {
 				snprintf(r->msg, sizeof(r->msg),
-					 "response body larger than %" PRIu64 " bytes", t->max_body);
+					 "response body larger than %" PRIu64 " bytes",
+					 t->max_body);
 				conn_fail(c, PG_FAIL_PROTOCOL, r->msg, at);
 				return 1;
 			}
@@ -959,7 +967,8 @@ static int h1_create(void **out, const pg_host_api *host, const pg_options *opts
 		return PG_EINVAL;
 	}
 	if (parse_url(&u, env->base_url) < 0) {
-		host->set_error("h1: '%s' is not an http:// URL", env->base_url ? env->base_url : "");
+		host->set_error("h1: '%s' is not an http:// URL",
+				env->base_url ? env->base_url : "");
 		return PG_EINVAL;
 	}
 	if ((t = host->calloc(1, sizeof(*t))) == NULL)
@@ -980,10 +989,10 @@ static int h1_create(void **out, const pg_host_api *host, const pg_options *opts
 	t->host_name[u.host_len] = '\0';
 	if ((rc = build_fixed(t, env, u.host[-1] == '[')) < 0)
 		goto done;
-	v = host->opt_int(opts, "max_header_bytes");
+	v = opts ? host->opt_int(opts, "max_header_bytes") : 0;
 	t->max_header = v > 0 ? (size_t)v : PG_H1_DEFAULT_MAX_HEADER;
-	v = host->opt_int(opts, "max_body_bytes");
-	t->max_body = v > 0 ? (uint64_t)v : (uint64_t)64 * 1024 * 1024;
+	v = opts ? host->opt_int(opts, "max_body_bytes") : 0;
+	t->max_body = v > 0 ? (uint64_t)v : H1_DEFAULT_MAX_BODY;
 	t->max_conns = env->max_connections > 0 ? env->max_connections : INT64_MAX;
 	t->timeout = env->timeout;
 	if (t->timeout > 0) {

@@ -62,4 +62,11 @@ run goodput goodput
 check "$m[\"goodput\"][\"rate\"] == 1 and $m[\"goodput\"][\"count\"] == 20" "$T/goodput/results.json" "goodput met"
 run nogoodput nogoodput
 check "$m[\"goodput\"][\"rate\"] == 0" "$T/nogoodput/results.json" "goodput missed"
+# steps then soak with bursty gamma arrivals: the stages are recorded and
+# the expected number of arrivals (20 + 40 + 60 + 100 = 220) arrives
+# within the spread a gamma process with CV 2 allows
+run shapes shapes
+check "[s[\"kind\"] for s in d[\"scenarios\"][0][\"load\"][\"stages\"]] == [\"step\", \"step\", \"step\", \"soak\"]" "$T/shapes/results.json" "shapes: stages"
+check "d[\"scenarios\"][0][\"load\"][\"arrival\"] == \"gamma\"" "$T/shapes/results.json" "shapes: gamma"
+check "100 <= $m[\"requests\"][\"started\"] <= 340" "$T/shapes/results.json" "shapes: arrivals near 220"
 echo "ok: load models"

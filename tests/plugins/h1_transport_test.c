@@ -147,6 +147,10 @@ static void fake_set_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The fake option lookups ignore the object; any non-NULL pointer will do. */
+static const char fake_opts_storage = 0;
+#define fake_opts ((const pg_options *)&fake_opts_storage)
+
 static const pg_host_api fake_host = {
     .version = PG_HOST_API_VERSION,
     .size = sizeof(pg_host_api),
@@ -186,7 +190,10 @@ typedef struct srv_conn {
 	int fd;
 	char buf[16384];
 	size_t len;
-	int drop_next; /* close instead of answering the next request */
+	int drop_next;	   /* close instead of answering the next request */
+	size_t sink_left;  /* bytes of a large body still to drop */
+	size_t sink_len;   /* that body's length */
+	uint32_t sink_sum; /* and the sum of its bytes */
 } srv_conn;
 
 typedef struct server {
@@ -370,12 +377,41 @@ static void serve_buffer(server *s, srv_conn *sc)
 			if (strncasecmp(cl + 1, "content-length:", 15) == 0)
 				body_len = strtoul(cl + 16, NULL, 10);
 		total = hdr_len + body_len;
+		if (total > sizeof(sc->buf) - 1) {
+			/* too large to buffer: sum the body as it streams in, then
+			 * answer "length:sum" (see sink_bytes) */
+			size_t k;
+
+			sc->sink_len = body_len;
+			sc->sink_sum = 0;
+			for (k = hdr_len; k < sc->len; k++)
+				sc->sink_sum += (unsigned char)sc->buf[k];
+			sc->sink_left = total - sc->len;
+			sc->len = 0;
+			return;
+		}
 		if (sc->len < total)
 			return;
 		if (handle(s, sc, sc->buf, total) != 0)
 			return;
 		memmove(sc->buf, sc->buf + total, sc->len - total);
 		sc->len -= total;
+	}
+}
+
+/* n bytes of a large body arrived at the start of sc->buf (the client
+ * sends one request at a time, so nothing follows the body). */
+static void sink_bytes(srv_conn *sc, size_t n)
+{
+	char body[64];
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		sc->sink_sum += (unsigned char)sc->buf[k];
+	sc->sink_left -= n < sc->sink_left ? n : sc->sink_left;
+	if (sc->sink_left == 0) {
+		snprintf(body, sizeof(body), "%zu:%u", sc->sink_len, (unsigned)sc->sink_sum);
+		respond(sc->fd, "200 OK", "", body, 0);
 	}
 }
 
@@ -436,7 +472,10 @@ static void *server_main(void *arg)
 				pthread_mutex_unlock(&s->mu);
 				continue;
 			}
-			sc->len += (size_t)r;
+			if (sc->sink_left > 0)
+				sink_bytes(sc, (size_t)r);
+			else
+				sc->len += (size_t)r;
 			serve_buffer(s, sc);
 		}
 	}
@@ -719,7 +758,7 @@ static void h_create(harness *h)
 {
 	int rc;
 
-	rc = h->ops->create(&h->tr, &fake_host, NULL, &h->env);
+	rc = h->ops->create(&h->tr, &fake_host, fake_opts, &h->env);
 	if (rc != 0)
 		fail_msg("create failed: %d %s", rc, last_error);
 	assert_non_null(h->tr);
@@ -905,14 +944,14 @@ static void test_bad_env_header_fails_create(void **state)
 	static const char *hdrs2[] = {"X-A: b\r\nX-Evil: 1", NULL};
 
 	h->env.headers = hdrs;
-	assert_int_equal(h->ops->create(&h->tr, &fake_host, NULL, &h->env), PG_EINVAL);
+	assert_int_equal(h->ops->create(&h->tr, &fake_host, fake_opts, &h->env), PG_EINVAL);
 	assert_null(h->tr);
 	assert_non_null(strstr(last_error, "bad header line"));
 	h->env.headers = hdrs2;
-	assert_int_equal(h->ops->create(&h->tr, &fake_host, NULL, &h->env), PG_EINVAL);
+	assert_int_equal(h->ops->create(&h->tr, &fake_host, fake_opts, &h->env), PG_EINVAL);
 	h->env.base_url = "https://127.0.0.1/";
 	h->env.headers = NULL;
-	assert_int_equal(h->ops->create(&h->tr, &fake_host, NULL, &h->env), PG_EINVAL);
+	assert_int_equal(h->ops->create(&h->tr, &fake_host, fake_opts, &h->env), PG_EINVAL);
 	assert_int_equal(live_allocs, 0);
 	h->destroyed = 1;
 }
@@ -970,9 +1009,49 @@ static void test_chunked_stream_is_delivered_as_it_arrives(void **state)
 	run_until(h, 1);
 	assert_int_equal(x->fail, PG_FAIL_NONE);
 	assert_string_equal(x->ct, "text/event-stream");
-	assert_string_equal(x->body, "data: first\n\ndata: second\n\ndata: third\n\ndata: [DONE]\n\n");
+	assert_string_equal(x->body,
+			    "data: first\n\ndata: second\n\ndata: third\n\ndata: [DONE]\n\n");
 	assert_true(x->body_calls >= 2);
 	h_destroy(h);
+}
+
+static void test_large_body_is_sent_whole_across_partial_writes(void **state)
+{
+	harness *h = *state;
+	size_t len = (size_t)8 << 20, i;
+	uint32_t sum = 0;
+	char *big = malloc(len), want[64];
+	xfer *x;
+	int round;
+
+	assert_non_null(big);
+	for (i = 0; i < len; i++) {
+		big[i] = (char)('a' + (i * 7) % 26);
+		sum += (unsigned char)big[i];
+	}
+	snprintf(want, sizeof(want), "%zu:%u", len, (unsigned)sum);
+	h_create(h);
+	for (round = 0; round < 2; round++) {
+		/* 8 MiB is more than a socket takes at once: sendmsg writes
+		 * part of it and the rest goes out on EV_WRITE */
+		x = &h->x[h->nx++];
+		memset(x, 0, sizeof(*x));
+		x->h = h;
+		snprintf(x->url, sizeof(x->url), "%s/sink", h->base_url);
+		x->req.url = x->url;
+		x->req.method = "POST";
+		x->req.body = big;
+		x->req.body_len = len;
+		x->req.content_type = "application/octet-stream";
+		assert_int_equal(h->ops->start(h->tr, &x->req, x, &events), 0);
+		run_until(h, round + 1);
+		assert_int_equal(x->fail, PG_FAIL_NONE);
+		assert_string_equal(x->body, want);
+		assert_int_equal(x->new_connection, round == 0);
+	}
+	assert_int_equal(server_get(h->srv, &h->srv->accepts), 1);
+	h_destroy(h);
+	free(big);
 }
 
 static void test_non_2xx_status_is_passed_through(void **state)
@@ -1158,6 +1237,38 @@ static void test_connection_refused_is_a_connect_failure(void **state)
 	h_destroy(h);
 }
 
+static void test_connect_timeout_is_a_connect_failure(void **state)
+{
+	harness *h = *state;
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), fill[3], i;
+	xfer *x;
+
+	/* a listener that never accepts, its backlog filled: SYNs go unanswered */
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(lfd, 0), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
+	for (i = 0; i < 3; i++) {
+		fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		connect(fill[i], (struct sockaddr *)&a, sizeof(a));
+	}
+	snprintf(h->base_url, sizeof(h->base_url), "http://127.0.0.1:%d", ntohs(a.sin_port));
+	h->env.connect_timeout = 100 * PG_NS_PER_MS;
+	h_create(h);
+	x = start_req(h, "GET", "/cl", NULL);
+	run_until(h, 1);
+	assert_int_equal(x->fail, PG_FAIL_CONNECT);
+	assert_non_null(strstr(x->msg, "timed out after 100 ms"));
+	h_destroy(h);
+	for (i = 0; i < 3; i++)
+		close(fill[i]);
+	close(lfd);
+}
+
 static void test_unresolvable_host_is_a_connect_failure(void **state)
 {
 	harness *h = *state;
@@ -1323,6 +1434,7 @@ int main(void)
 	    T(test_sequential_requests_reuse_one_connection),
 	    T(test_head_response_has_no_body_and_keeps_the_connection),
 	    T(test_chunked_stream_is_delivered_as_it_arrives),
+	    T(test_large_body_is_sent_whole_across_partial_writes),
 	    T(test_non_2xx_status_is_passed_through),
 	    T(test_request_is_retried_once_when_server_dropped_idle_connection),
 	    T(test_retry_happens_only_once),
@@ -1333,6 +1445,7 @@ int main(void)
 	    T(test_reset_mid_response_is_a_network_failure),
 	    T(test_timeout_closes_the_connection),
 	    T(test_connection_refused_is_a_connect_failure),
+	    T(test_connect_timeout_is_a_connect_failure),
 	    T(test_unresolvable_host_is_a_connect_failure),
 	    T(test_hostname_and_ipv6_literal),
 	    T(test_body_cap_is_a_protocol_failure),
