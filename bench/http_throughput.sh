@@ -69,10 +69,10 @@ run_hey() {
 run_perfgate() {
 	local transport=$1 d=$BENCH_TMP/perfgate-$1 rps reqs
 	mkdir -p "$d"
-	log "perfgate load --transport $transport -c $CONNS -d ${SECS}s --workers 1"
+	log "perfgate load --transport $transport -c $CONNS -d ${SECS}s --workers $BENCH_WORKERS"
 	run_timed "$d/time" "$d/out" "$d/err" "${PIN_CLIENT[@]}" timeout -s INT -k 5 "$LIMIT" \
 		"$PERFGATE" load "$URL" --transport "$transport" -c "$CONNS" -d "${SECS}s" \
-		--workers 1 --json "$d/results.json" --no-color ||
+		--workers "$BENCH_WORKERS" --json "$d/results.json" --no-color ||
 		die "perfgate load --transport $transport failed: $(cat "$d/err")"
 	rps=$(jget "$d/results.json" 'm["throughput"]["rps"]')
 	reqs=$(jget "$d/results.json" \

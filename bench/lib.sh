@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by the bench/ scripts (sourced, not run).
 #
 # What it provides:
@@ -7,7 +8,8 @@
 #     is missing or there is only one CPU). Servers go on BENCH_SERVER_CPU
 #     (default 0), load generators on BENCH_CLIENT_CPU (default 1). The
 #     bench script itself is moved to the server CPU so its own sampling
-#     never competes with the generator being measured.
+#     never competes with the generator being measured. perfgate gets
+#     --workers BENCH_WORKERS (default 1, matching its one CPU).
 #   - run_timed: runs a command and records its CPU time (user + sys of the
 #     command and all its threads and children, from wait4's rusage via
 #     bash's `time`, millisecond resolution).
@@ -117,6 +119,9 @@ warn_if_busy() {
 			"starting; other load skews these figures"
 	fi
 }
+
+# perfgate's event-loop threads: one, as it runs on one CPU.
+BENCH_WORKERS=${BENCH_WORKERS:-1}
 
 # ---- CPU and memory accounting --------------------------------------------
 

@@ -35,7 +35,7 @@ mock)
       warmup: 1s
       timeout: 10s"
 	run_perfgate_bounded $((SECS + 120)) "$BENCH_TMP/run.out" "$BENCH_TMP/run.err" \
-		run "$SUITE" --out "$OUT" --no-color || rc=$?
+		run "$SUITE" --out "$OUT" --workers "$BENCH_WORKERS" --no-color || rc=$?
 	;;
 nginx)
 	ensure_packages nginx
@@ -43,6 +43,7 @@ nginx)
 	mkdir -p "$OUT"
 	run_perfgate_bounded $((SECS + 120)) "$BENCH_TMP/run.out" "$BENCH_TMP/run.err" \
 		load "http://127.0.0.1:$NGINX_PORT/" --rate "$RATE" --arrival constant \
+		--workers "$BENCH_WORKERS" \
 		-d "${SECS}s" --timeout 10s --json "$OUT/results.json" --no-color || rc=$?
 	;;
 *) die "BENCH_PACING_TARGET must be mock or nginx, not '$TARGET'" ;;

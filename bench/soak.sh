@@ -35,7 +35,7 @@ write_suite "$SUITE" soak "$MOCK_URL" 16 "      rate: $RATE/s
       timeout: 30s"
 
 OUT=$BENCH_TMP/run
-"${PIN_CLIENT[@]}" "$PERFGATE" run "$SUITE" --out "$OUT" --no-color \
+"${PIN_CLIENT[@]}" "$PERFGATE" run "$SUITE" --out "$OUT" --workers "$BENCH_WORKERS" --no-color \
 	>"$BENCH_TMP/run.out" 2>"$BENCH_TMP/run.err" &
 PG_PID=$!
 log "perfgate run at $RATE/s for ${SECS}s (pid $PG_PID); RSS every ${INTERVAL}s into $CSV"

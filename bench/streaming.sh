@@ -53,7 +53,7 @@ write_suite "$SUITE" streaming "$MOCK_URL" "$TOKENS" "      concurrency: $STREAM
       timeout: 120s"
 
 OUT=$BENCH_TMP/run
-"${PIN_CLIENT[@]}" "$PERFGATE" run "$SUITE" --out "$OUT" --no-color \
+"${PIN_CLIENT[@]}" "$PERFGATE" run "$SUITE" --out "$OUT" --workers "$BENCH_WORKERS" --no-color \
 	>"$BENCH_TMP/run.out" 2>"$BENCH_TMP/run.err" &
 PG_PID=$!
 log "perfgate run, $STREAMS streams, ${WARM}s warmup + ${SECS}s (pid $PG_PID)"

@@ -43,7 +43,7 @@ write_suite "$SUITE" timing "$MOCK_URL" "$TOKENS" "      concurrency: $CONC
       timeout: 30s"
 rc=0
 run_perfgate_bounded $((SECS + 120)) "$BENCH_TMP/run.out" "$BENCH_TMP/run.err" \
-	run "$SUITE" --out "$BENCH_TMP/run" --no-color || rc=$?
+	run "$SUITE" --out "$BENCH_TMP/run" --workers "$BENCH_WORKERS" --no-color || rc=$?
 [ "$rc" -eq 0 ] || die "perfgate run exited $rc: $(tail -5 "$BENCH_TMP/run.err")"
 R=$BENCH_TMP/run/results.json
 

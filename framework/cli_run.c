@@ -2,6 +2,8 @@
  * `perfgate run` and `perfgate validate`: suite -> plan -> load -> gate ->
  * reports -> exit code.
  */
+#define _GNU_SOURCE /* sched_getaffinity */
+#include <sched.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -207,10 +209,16 @@ static void now_iso8601(char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* One worker per CPU this process may run on (taskset and cgroup cpusets
+ * included). */
 static unsigned int default_workers(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+	long n;
 
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) >= 1)
+		return (unsigned int)CPU_COUNT(&set);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n >= 1 && n <= 1024 ? (unsigned int)n : 1;
 }
 

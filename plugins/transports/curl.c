@@ -46,6 +46,7 @@ typedef struct ct_xfer {
 	CURLU *url;		      /* CURLOPT_CURLU set on the handle; NULL: none */
 	struct curl_slist *hdrs;      /* CURLOPT_HTTPHEADER set on the handle */
 	int custom;		      /* CURLOPT_CUSTOMREQUEST is set */
+	int nobody;		      /* CURLOPT_NOBODY is set (a HEAD request) */
 	int in_multi;
 	int headers_done;
 	char errbuf[CURL_ERROR_SIZE];
@@ -835,6 +836,11 @@ static int tr_start(void *transport, const pg_request *req, void *ctx,
 
 	method = req->method != NULL ? req->method : (req->body != NULL ? "POST" : "GET");
 	post = req->body != NULL || strcmp(method, "POST") == 0;
+	if (x->nobody) {
+		/* back from HEAD first: NOBODY 0 would turn a POST set below into GET */
+		curl_easy_setopt(easy, CURLOPT_NOBODY, 0L);
+		x->nobody = 0;
+	}
 	if (post) {
 		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
 				 (curl_off_t)(req->body != NULL ? req->body_len : 0));
@@ -848,6 +854,11 @@ static int tr_start(void *transport, const pg_request *req, void *ctx,
 	} else if (x->custom) {
 		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, (char *)NULL);
 		x->custom = 0;
+	}
+	if (strcmp(method, "HEAD") == 0) {
+		/* a HEAD response has no body: without NOBODY libcurl waits for one */
+		curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+		x->nobody = 1;
 	}
 	if (x->hdrs != hdrs) {
 		curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hdrs);

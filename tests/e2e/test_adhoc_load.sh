@@ -16,6 +16,15 @@ for tr in h1 curl; do
 		fail "GET $tr: table"
 done
 
+# HEAD has no body: each transport must end the request at the headers
+for tr in h1 curl; do
+	"$PERFGATE" load "http://127.0.0.1:$PORT/v1/models" --method HEAD -c 1 -n 3 --timeout 5s \
+		--transport "$tr" --json "$T/head-$tr.json" >"$T/head-$tr.out" 2>"$T/head-$tr.err" ||
+		fail "HEAD $tr: exit $?"
+	check "$m[\"errors\"][\"by_status\"][\"200\"] == 3 and $m[\"errors\"][\"count\"] == 0" \
+		"$T/head-$tr.json" "HEAD over $tr: 3 x 200, no timeout"
+done
+
 # a POST with a body and headers through the http adapter
 "$PERFGATE" load "http://127.0.0.1:$PORT/v1/chat/completions" --rate 50 -d 1s --arrival constant \
 	--method POST -H 'X-Test: $HOME' --body '{"messages":[{"role":"user","content":"hi"}],"max_tokens":2}' \
