@@ -42,8 +42,10 @@ write_suite "$SUITE" timing "$MOCK_URL" "$TOKENS" "      concurrency: $CONC
       warmup: 1s
       timeout: 30s"
 rc=0
+REQLOG=$BENCH_TMP/requests.log
 run_perfgate_bounded $((SECS + 120)) "$BENCH_TMP/run.out" "$BENCH_TMP/run.err" \
-	run "$SUITE" --out "$BENCH_TMP/run" --workers "$BENCH_WORKERS" --no-color || rc=$?
+	run "$SUITE" --out "$BENCH_TMP/run" --workers "$BENCH_WORKERS" --no-color \
+	--request-log "$REQLOG" || rc=$?
 [ "$rc" -eq 0 ] || die "perfgate run exited $rc: $(tail -5 "$BENCH_TMP/run.err")"
 R=$BENCH_TMP/run/results.json
 
@@ -85,3 +87,34 @@ echo "stream spread (last - first byte): server p50 $(calc %.3f "$s50") ms," \
 	"p99 $(calc %.3f "$s99") ms ($n answers); perfgate (e2e - ttft) p50" \
 	"$(calc %.3f "$g50") ms, p99 $(calc %.3f "$g99") ms; error p50 $(err_us "$g50" "$s50")" \
 	"us, p99 $(err_us "$g99" "$s99") us"
+
+# Per request: perfgate's --request-log and the mock's truth log share
+# CLOCK_MONOTONIC. Answers are paired in order of first byte (at this load
+# first bytes are milliseconds apart while the error is microseconds, so the
+# orders agree); the error is when perfgate saw a byte minus when the mock
+# wrote it: the client-side measurement error, network path included.
+python3 - "$TRUTH" "$REQLOG" "$TOKENS" <<'EOF'
+import math, sys
+want = int(sys.argv[3])
+truth = sorted((int(f[1]), int(f[2])) for f in (l.split() for l in open(sys.argv[1]))
+               if len(f) >= 4 and int(f[3]) == want)
+seen = sorted((int(f[2]), int(f[3])) for f in (l.split() for l in open(sys.argv[2])
+                                               if not l.startswith("#"))
+              if len(f) >= 6 and f[5] == "ok")
+if not truth or not seen:
+    sys.exit("no answers to pair")
+# the mock also logged warmup answers: pair each perfgate answer with the
+# latest truth entry at or before it, walking both lists in order
+pairs, j = [], 0
+for s_first, s_last in seen:
+    while j + 1 < len(truth) and truth[j + 1][0] <= s_first:
+        j += 1
+    if truth[j][0] <= s_first:
+        pairs.append((s_first - truth[j][0], s_last - truth[j][1]))
+first = sorted(p[0] / 1e3 for p in pairs)
+last = sorted(p[1] / 1e3 for p in pairs)
+rank = lambda v, p: v[max(0, math.ceil(p / 100 * len(v)) - 1)]
+print("per-request ttft error vs the mock's send time: p50 %+.0f us, p99 %+.0f us over %d answers "
+      "(targets < 50 us, < 500 us)" % (rank(first, 50), rank(first, 99), len(first)))
+print("per-request last-byte error: p50 %+.0f us, p99 %+.0f us" % (rank(last, 50), rank(last, 99)))
+EOF

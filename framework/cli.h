@@ -17,6 +17,7 @@ typedef struct pg_exec_opts {
 	const char *scenario;  /* run only this scenario (NULL: all) */
 	const char *out_dir;   /* write DIR/results.json (NULL: no) */
 	const char *json_file; /* write the results document to this file (NULL: no) */
+	const char *request_log; /* write one line per measured request (NULL: no) */
 	unsigned int workers;  /* 0: one per core */
 	int color;             /* -1: when stdout is a terminal */
 } pg_exec_opts;
@@ -26,6 +27,12 @@ typedef struct pg_exec_opts {
 int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x);
 /* The suite loader's plugin lookup over a registry (ctx). */
 const pg_plugin_desc *pg_cli_lookup_plugin(void *ctx, pg_plugin_kind kind, const char *name);
+/* Appends s to a growable list of strings (pointers only; the caller keeps
+ * the strings alive and frees *list). */
+int pg_cli_append(const char ***list, size_t *n, const char *s);
+/* Parses --workers (1..1024); prints "PROG: --workers ..." and returns
+ * PG_EXIT_USAGE when it is not valid. */
+int pg_cli_parse_workers(unsigned int *out, const char *text, const char *prog);
 /* `perfgate load URL ...`: ad-hoc load without a suite. */
 int pg_cmd_load(int argc, char **argv);
 

@@ -42,6 +42,7 @@ static const char usage_load[] =
     "  --workers N           event-loop threads (default: one per core)\n"
     "  --plugin-path DIRS    ':'-separated plugin directories\n"
     "  --json FILE           write the results document (perfgate-results/1) to FILE\n"
+    "  --request-log FILE    write one line per measured request (times in ns)\n"
     "  --color, --no-color   force or disable colour\n"
     "\n"
     "Exit codes: 0 the run completed, 2 bad usage, 3 the run could not be carried out.\n";
@@ -51,7 +52,7 @@ typedef struct load_args {
 	const char *concurrency, *rate, *arrival, *max_in_flight;
 	const char *duration, *requests, *warmup, *timeout;
 	const char *adapter, *method, *body, *model, *prompt, *max_tokens;
-	const char *transport, *plugin_path, *json;
+	const char *transport, *plugin_path, *json, *request_log;
 	const char **headers;
 	size_t n_headers;
 	unsigned int workers;
@@ -260,13 +261,12 @@ static int parse_load_args(load_args *a, int argc, char **argv)
 		{"workers", required_argument, NULL, 'w'},
 		{"plugin-path", required_argument, NULL, 'p'},
 		{"json", required_argument, NULL, 'j'},
+		{"request-log", required_argument, NULL, 'R'},
 		{"color", no_argument, NULL, 'C'},
 		{"no-color", no_argument, NULL, 'N'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	char *end;
-	long v;
 	int c;
 
 	a->adapter = "http";
@@ -291,25 +291,17 @@ static int parse_load_args(load_args *a, int argc, char **argv)
 		case 'T': a->transport = optarg; break;
 		case 'p': a->plugin_path = optarg; break;
 		case 'j': a->json = optarg; break;
+		case 'R': a->request_log = optarg; break;
 		case 'C': a->color = 1; break;
 		case 'N': a->color = 0; break;
 		case 'w':
-			v = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || v < 1 || v > 1024)
-				return usage_error("--workers '%s': expected a whole number from 1 "
-						   "to 1024",
-						   optarg);
-			a->workers = (unsigned int)v;
+			if (pg_cli_parse_workers(&a->workers, optarg, "perfgate load") != 0)
+				return PG_EXIT_USAGE;
 			break;
-		case 'H': {
-			const char **h = realloc(a->headers, (a->n_headers + 1) * sizeof(*h));
-
-			if (h == NULL)
+		case 'H':
+			if (pg_cli_append(&a->headers, &a->n_headers, optarg) < 0)
 				return PG_EXIT_ERROR;
-			a->headers = h;
-			a->headers[a->n_headers++] = optarg;
 			break;
-		}
 		case 'h':
 			fputs(usage_load, stdout);
 			return -1;
@@ -365,6 +357,7 @@ int pg_cmd_load(int argc, char **argv)
 	}
 	memset(&x, 0, sizeof(x));
 	x.json_file = a.json;
+	x.request_log = a.request_log;
 	x.workers = a.workers;
 	x.color = a.color;
 	exit_code = pg_cli_execute(suite, &x);

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "engine.h"
 #include "error.h"
+#include "fileio.h"
 #include "gate.h"
 #include "log.h"
 #include "mock.h"
@@ -34,6 +35,7 @@ static const char usage_run[] =
     "                      e.g. --set scenarios.0.load.duration=60s\n"
     "  --plugin-path DIRS  ':'-separated directories searched for plugins\n"
     "  --workers N         event-loop threads (default: one per core)\n"
+    "  --request-log FILE  write one line per measured request (times in ns)\n"
     "  --transport NAME    h1 (native HTTP/1.1) or curl (libcurl: TLS, HTTP/2, proxies);\n"
     "                      default: h1 for http://, curl otherwise\n"
     "  --color, --no-color force or disable colour (default: on a terminal)\n"
@@ -52,6 +54,7 @@ typedef struct run_args {
 	size_t n_sets;
 	int color; /* -1 auto */
 	unsigned int workers; /* 0: one per core */
+	const char *request_log;
 } run_args;
 
 const pg_plugin_desc *pg_cli_lookup_plugin(void *ctx, pg_plugin_kind kind, const char *name)
@@ -59,27 +62,25 @@ const pg_plugin_desc *pg_cli_lookup_plugin(void *ctx, pg_plugin_kind kind, const
 	return pg_plugins_find(ctx, kind, name);
 }
 
-/* Adds one --set to the list (the list holds pointers into argv or into
- * strings the caller keeps alive). */
-static int add_set(run_args *a, const char *set)
+int pg_cli_append(const char ***list, size_t *n, const char *s)
 {
-	const char **s = realloc(a->sets, (a->n_sets + 1) * sizeof(*s));
+	const char **grown = realloc(*list, (*n + 1) * sizeof(*grown));
 
-	if (s == NULL)
+	if (grown == NULL)
 		return PG_ENOMEM;
-	a->sets = s;
-	a->sets[a->n_sets++] = set;
+	*list = grown;
+	grown[(*n)++] = s;
 	return 0;
 }
 
-static int parse_workers(unsigned int *out, const char *text)
+int pg_cli_parse_workers(unsigned int *out, const char *text, const char *prog)
 {
 	char *end;
 	long v = strtol(text, &end, 10);
 
 	if (*text == '\0' || *end != '\0' || v < 1 || v > 1024) {
-		fprintf(stderr, "perfgate: --workers '%s': expected a whole number from 1 to 1024\n",
-			text);
+		fprintf(stderr, "%s: --workers '%s': expected a whole number from 1 to 1024\n",
+			prog, text);
 		return PG_EXIT_USAGE;
 	}
 	*out = (unsigned int)v;
@@ -95,6 +96,7 @@ static int parse_args(run_args *a, int argc, char **argv)
 						 {"plugin-path", required_argument, NULL, 'p'},
 						 {"workers", required_argument, NULL, 'w'},
 						 {"transport", required_argument, NULL, 'T'},
+						 {"request-log", required_argument, NULL, 'R'},
 						 {"color", no_argument, NULL, 'c'},
 						 {"no-color", no_argument, NULL, 'C'},
 						 {"verbose", no_argument, NULL, 'v'},
@@ -116,11 +118,14 @@ static int parse_args(run_args *a, int argc, char **argv)
 			a->target = optarg;
 			break;
 		case 'S':
-			if (add_set(a, optarg) < 0)
+			if (pg_cli_append(&a->sets, &a->n_sets, optarg) < 0)
 				return PG_EXIT_ERROR;
 			break;
+		case 'R':
+			a->request_log = optarg;
+			break;
 		case 'w':
-			if (parse_workers(&a->workers, optarg) != 0)
+			if (pg_cli_parse_workers(&a->workers, optarg, "perfgate") != 0)
 				return PG_EXIT_USAGE;
 			break;
 		case 'T': {
@@ -131,7 +136,7 @@ static int parse_args(run_args *a, int argc, char **argv)
 				return PG_EXIT_USAGE;
 			}
 			snprintf(set, sizeof(set), "target.transport=%s", optarg);
-			if (add_set(a, set) < 0)
+			if (pg_cli_append(&a->sets, &a->n_sets, set) < 0)
 				return PG_EXIT_ERROR;
 			break;
 		}
@@ -328,7 +333,7 @@ static int run_scenario(pg_scenario_result *sr, pg_engine_opts *eo)
 }
 
 static int run_scenarios(pg_run_result *run, const pg_suite *suite, const run_args *a,
-			 const char *base_url)
+			 const char *base_url, FILE *request_log)
 {
 	pg_engine_opts eo = PG_ENGINE_OPTS_INIT;
 	size_t i, n = 0;
@@ -344,6 +349,7 @@ static int run_scenarios(pg_run_result *run, const pg_suite *suite, const run_ar
 	eo.transport = suite->target.transport_plugin;
 	eo.transport_options = suite->target.transport_options;
 	eo.workers = a->workers ? a->workers : default_workers();
+	eo.request_log = request_log;
 	for (i = 0; i < suite->n_scenarios; i++) {
 		const pg_scenario *sc = &suite->scenarios[i];
 		pg_scenario_result *sr = &run->scenarios[n];
@@ -392,6 +398,7 @@ int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
 	pg_mock_server *mock = NULL;
 	pg_run_result run;
 	const pg_scenario_result *dead;
+	pg_atomic_file log = {NULL, {0}, {0}};
 	run_args a;
 	char base[1024];
 	int rc, exit_code = PG_EXIT_ERROR;
@@ -414,8 +421,20 @@ int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
 	run.suite = suite;
 	redact_url(run.target, sizeof(run.target), suite->target.url);
 	now_iso8601(run.started_at, sizeof(run.started_at));
-	if (run_scenarios(&run, suite, &a, base) < 0) {
+	if (x->request_log != NULL && pg_file_open_atomic(&log, x->request_log) < 0) {
+		fprintf(stderr, "perfgate: --request-log: %s\n", pg_error_last());
+		goto done;
+	}
+	if (log.f != NULL)
+		fprintf(log.f, "# perfgate request log: scheduled_ns sent_ns first_content_ns "
+			       "last_byte_ns http_status result content_chunks output_tokens "
+			       "(CLOCK_MONOTONIC; 0 or -1: none)\n");
+	if (run_scenarios(&run, suite, &a, base, log.f) < 0) {
 		fprintf(stderr, "perfgate: %s\n", pg_error_last());
+		goto done;
+	}
+	if (log.f != NULL && pg_file_commit_atomic(&log) < 0) {
+		fprintf(stderr, "perfgate: --request-log: %s\n", pg_error_last());
 		goto done;
 	}
 	pg_gate_verdict(&run);
@@ -440,6 +459,7 @@ int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
 	}
 	exit_code = run.pass ? PG_EXIT_PASS : PG_EXIT_FAIL;
 done:
+	pg_file_abort_atomic(&log);
 	pg_run_result_clear(&run);
 	pg_mock_stop(mock);
 	return exit_code;
@@ -493,6 +513,7 @@ int pg_cmd_run(int argc, char **argv, int validate_only)
 	x.out_dir = a.out;
 	x.workers = a.workers;
 	x.color = a.color;
+	x.request_log = a.request_log;
 	exit_code = pg_cli_execute(suite, &x);
 done:
 	pg_suite_free(suite);

@@ -100,6 +100,8 @@ struct engine {
 	unsigned int finished;
 };
 
+static void send_due_early(worker *w, pg_ns now);
+
 /* ---- request contexts --------------------------------------------------- */
 
 static req_ctx *ctx_get(worker *w)
@@ -211,6 +213,7 @@ static void on_body(void *ctx, const char *data, size_t len, pg_ns at)
 	pg_response_sink sink = sink_proto;
 
 	c->out.last_byte = at;
+	send_due_early(c->w, at);
 	if (c->parse == NULL || c->parse_failed)
 		return; /* error bodies are read and dropped */
 	sink.ctx = c;
@@ -230,6 +233,19 @@ static int64_t second_of(const engine *e, pg_ns t)
 	return t <= e->t0 ? 0 : (t - e->t0) / PG_NS_PER_S;
 }
 
+static const char *const fail_names[PG_FAIL_CLASS_COUNT] = {
+	"ok", "connect", "timeout", "network", "http", "stream", "protocol"};
+
+/* One line per measured request; stdio locks the stream per call, so the
+ * workers' lines never interleave. */
+static void log_request(FILE *f, const pg_request_outcome *o)
+{
+	fprintf(f, "%lld %lld %lld %lld %d %s %lld %lld\n", (long long)o->scheduled,
+		(long long)o->sent, (long long)o->first_content, (long long)o->last_byte,
+		o->http_status, fail_names[o->fail], (long long)o->content_chunks,
+		(long long)o->output_tokens);
+}
+
 static void record_outcome(worker *w, req_ctx *c)
 {
 	engine *e = w->eng;
@@ -244,6 +260,8 @@ static void record_outcome(worker *w, req_ctx *c)
 		return;
 	}
 	pg_recorder_add(w->rec, &c->out);
+	if (e->opts->request_log != NULL)
+		log_request(e->opts->request_log, &c->out);
 	if (c->out.fail == PG_FAIL_NONE) {
 		ev.succeeded = 1;
 		ev.e2e = c->out.last_byte - c->out.scheduled;
@@ -289,6 +307,7 @@ static void on_done(void *ctx, pg_error_class fail, const char *message, pg_ns a
 	atomic_fetch_sub(&w->in_flight, 1);
 	record_outcome(w, c);
 	ctx_put(w, c);
+	send_due_early(w, at);
 	if (e->load->model == PG_LOAD_CLOSED) {
 		pg_ns now = pg_now_ns();
 
@@ -407,16 +426,12 @@ static void arm_arrival(worker *w, pg_ns now)
 	evtimer_add(w->arrival_timer, &tv);
 }
 
-/* Open loop and trace: send every arrival that is due, then sleep until the
- * next one. */
-static void on_arrival(evutil_socket_t fd, short what, void *arg)
+/* Open loop and trace: sends every arrival that is due at `now`, then arms
+ * the timer for the next one. */
+static void send_due(worker *w, pg_ns now)
 {
-	worker *w = arg;
 	engine *e = w->eng;
-	pg_ns now = pg_now_ns();
 
-	(void)fd;
-	(void)what;
 	while (!w->sched_done && !w->fatal && !atomic_load(&e->stop) &&
 	       e->t0 + w->next_offset <= now) {
 		pg_ns scheduled = e->t0 + w->next_offset;
@@ -441,7 +456,25 @@ static void on_arrival(evutil_socket_t fd, short what, void *arg)
 	}
 	if (!w->sched_done && !w->fatal && !atomic_load(&e->stop))
 		arm_arrival(w, now);
+}
+
+static void on_arrival(evutil_socket_t fd, short what, void *arg)
+{
+	worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	send_due(w, pg_now_ns());
 	check_finished(w);
+}
+
+/* Called while the loop works through socket events: an arrival that fell
+ * due meanwhile is sent now rather than after the whole batch, which keeps
+ * the schedule lag low without polling the sockets more often. */
+static void send_due_early(worker *w, pg_ns now)
+{
+	if (w->sched != NULL && !w->sched_done && w->eng->t0 + w->next_offset <= now)
+		send_due(w, now);
 }
 
 /* ---- workers ------------------------------------------------------------ */
@@ -503,8 +536,14 @@ static int worker_setup(engine *e, worker *w, unsigned int index)
 		pg_error_set("cannot create an event loop");
 		return PG_EIO;
 	}
+	/* two priorities: a due arrival is sent before pending socket work is
+	 * processed (transports' events get the default, lower priority) */
+	if (event_base_priority_init(w->base, 2) != 0) {
+		pg_error_set("cannot set event priorities");
+		return PG_EIO;
+	}
 	w->arrival_timer = evtimer_new(w->base, on_arrival, w);
-	if (w->arrival_timer == NULL)
+	if (w->arrival_timer == NULL || event_priority_set(w->arrival_timer, 0) != 0)
 		return PG_ENOMEM;
 	if ((rc = pg_recorder_new(&w->rec, &o->scenario->goodput)) < 0 ||
 	    (rc = pg_series_ring_new(&w->ring)) < 0)

@@ -7,6 +7,8 @@
 #ifndef PG_ENGINE_H
 #define PG_ENGINE_H
 
+#include <stdio.h>
+
 #include "perfgate/plugin.h"
 #include "recorder.h"
 #include "series.h"
@@ -24,11 +26,13 @@ typedef struct pg_engine_opts {
 	const pg_plugin_desc *transport;  /* one instance per worker */
 	const pg_options *transport_options;
 	unsigned int workers;        /* event-loop threads, >= 1 */
+	FILE *request_log;           /* NULL, or one line per measured request (see
+				      * docs/results.md); written from every worker */
 } pg_engine_opts;
 
 #define PG_ENGINE_OPTS_VERSION 2
 #define PG_ENGINE_OPTS_INIT                                                                        \
-	{ PG_ENGINE_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1 }
+	{ PG_ENGINE_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, NULL }
 
 /* What a run measured. Owned by the caller; release with
  * pg_engine_result_clear. */

@@ -5,13 +5,13 @@
  */
 #include "workload.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
+#include "fileio.h"
 #include "suggest.h"
 
 int pg_workload_add(pg_workload *w, const char *prompt, const char *messages_json,
@@ -72,59 +72,6 @@ void pg_workload_clear(pg_workload *w)
 static int is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r';
-}
-
-/* Reads a whole file of at most PG_WORKLOAD_MAX_BYTES into *out. */
-static int read_file(char **out, size_t *len, const char *path)
-{
-	size_t cap = 64 * 1024, n = 0, got;
-	char *buf = NULL, *grown;
-	FILE *f;
-	int rc = 0;
-
-	*out = NULL;
-	*len = 0;
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		pg_error_set("cannot read dataset '%s': %s", path, strerror(errno));
-		return PG_EIO;
-	}
-	for (;;) {
-		if (buf == NULL || n == cap) {
-			if (buf != NULL)
-				cap *= 2;
-			grown = realloc(buf, cap + 1);
-			if (grown == NULL) {
-				pg_error_set("out of memory");
-				rc = PG_ENOMEM;
-				goto done;
-			}
-			buf = grown;
-		}
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (n > PG_WORKLOAD_MAX_BYTES) {
-			pg_error_set("dataset '%s' is larger than %d MiB", path,
-				     PG_WORKLOAD_MAX_BYTES / (1024 * 1024));
-			rc = PG_EINVAL;
-			goto done;
-		}
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		pg_error_set("cannot read dataset '%s': %s", path, strerror(errno));
-		rc = PG_EIO;
-		goto done;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	buf = NULL;
-done:
-	free(buf);
-	fclose(f);
-	return rc;
 }
 
 /* Checks a "messages" array: non-empty, each an object with a non-empty
@@ -236,7 +183,7 @@ int pg_workload_load_jsonl(pg_workload *w, const char *path)
 	char *data;
 	int rc;
 
-	rc = read_file(&data, &len, path);
+	rc = pg_file_read_all(&data, &len, path, PG_WORKLOAD_MAX_BYTES, "dataset");
 	if (rc < 0)
 		return rc;
 	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)

@@ -14,6 +14,7 @@
 #include <yaml.h>
 
 #include "error.h"
+#include "fileio.h"
 #include "suggest.h"
 #include "units.h"
 
@@ -494,59 +495,6 @@ done:
 	return rc;
 }
 
-/* Reads a whole file of at most PG_YAML_MAX_BYTES into *out (NUL-ended). */
-static int read_file(char **out, size_t *len, const char *path)
-{
-	size_t cap = 64 * 1024, n = 0, got;
-	char *buf = NULL, *grown;
-	FILE *f;
-	int rc = 0;
-
-	*out = NULL;
-	*len = 0;
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		pg_error_set("cannot read '%s': %s", path, strerror(errno));
-		return PG_EIO;
-	}
-	for (;;) {
-		if (buf == NULL || n == cap) {
-			if (buf != NULL)
-				cap *= 2;
-			grown = realloc(buf, cap + 1);
-			if (grown == NULL) {
-				pg_error_set("out of memory");
-				rc = PG_ENOMEM;
-				goto done;
-			}
-			buf = grown;
-		}
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (n > PG_YAML_MAX_BYTES) {
-			pg_error_set("'%s' is larger than %d MiB", path,
-				     PG_YAML_MAX_BYTES / (1024 * 1024));
-			rc = PG_EINVAL;
-			goto done;
-		}
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		pg_error_set("cannot read '%s': %s", path, strerror(errno));
-		rc = PG_EIO;
-		goto done;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	buf = NULL;
-done:
-	free(buf);
-	fclose(f);
-	return rc;
-}
-
 int pg_yaml_load(pg_yaml_tree **out, const char *path)
 {
 	size_t len;
@@ -554,7 +502,7 @@ int pg_yaml_load(pg_yaml_tree **out, const char *path)
 	int rc;
 
 	*out = NULL;
-	rc = read_file(&data, &len, path);
+	rc = pg_file_read_all(&data, &len, path, PG_YAML_MAX_BYTES, NULL);
 	if (rc < 0)
 		return rc;
 	rc = pg_yaml_parse(out, path, data, len);

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "perfgate/plugin.h"
+#include "host_mem.h"
 
 /* Largest request body, given inline or read from a file. */
 #define HTTP_MAX_BODY ((size_t)64 * 1024 * 1024)
@@ -247,18 +248,6 @@ done:
 	return rc;
 }
 
-/* Copies n bytes into a fresh host allocation with a NUL after them. */
-static char *host_copy(const pg_host_api *host, const char *s, size_t n)
-{
-	char *p = host->alloc(n + 1);
-
-	if (!p)
-		return NULL;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
 /* The request is the same every time; item is ignored. url and body are
  * fresh host allocations the host frees; method, content_type and accept
  * point into the instance and stay valid until destroy. */
@@ -268,11 +257,11 @@ static int http_build(void *vinst, const pg_work_item *item, pg_request *out)
 
 	(void)item;
 	memset(out, 0, sizeof(*out));
-	out->url = host_copy(in->host, in->url, strlen(in->url));
+	out->url = pg_host_strndup(in->host, in->url, strlen(in->url));
 	if (!out->url)
 		goto oom;
 	if (in->body) {
-		out->body = host_copy(in->host, in->body, in->body_len);
+		out->body = pg_host_strndup(in->host, in->body, in->body_len);
 		if (!out->body)
 			goto oom;
 		out->body_len = in->body_len;

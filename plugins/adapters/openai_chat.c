@@ -91,43 +91,7 @@ static int chat_message_content(const json_t *choice)
 	return has_text(message) ? 1 : 0;
 }
 
-static const pg_openai_flavor chat_flavor = {
-    .name = "openai-chat",
-    .default_path = "/chat/completions",
-    .content_path = "choices[0].message",
-    .add_input = chat_add_input,
-    .chunk_has_content = chat_chunk_has_content,
-    .message_content = chat_message_content,
-};
-
-static int chat_create(void **out_inst, const pg_host_api *host, const pg_options *opts,
-		       const pg_target_info *target)
-{
-	return pg_openai_create(out_inst, &chat_flavor, host, opts, target);
-}
-
-static const pg_option_spec chat_options[] = {
-    PG_OPENAI_COMMON_OPTIONS("/chat/completions"),
-    {0},
-};
-
-static const pg_adapter_ops chat_ops = {
-    .create = chat_create,
-    .destroy = pg_openai_destroy,
-    .build = pg_openai_build,
-    .parse_begin = pg_openai_parse_begin,
-    .parse_data = pg_openai_parse_data,
-    .parse_end = pg_openai_parse_end,
-    .parse_free = pg_openai_parse_free,
-};
-
-static const pg_plugin_desc chat_desc = {
-    PG_PLUGIN_DESC_INIT(PG_PLUGIN_ADAPTER, "openai-chat"),
-    .version = "1.0.0",
-    .description = "OpenAI-compatible chat completions (POST {base}/chat/completions), "
-		   "streamed or not",
-    .options = chat_options,
-    .ops = &chat_ops,
-};
-
-PG_PLUGIN_EXPORT(openai_chat, chat_desc)
+PG_OPENAI_ADAPTER(openai_chat, "openai-chat", "/chat/completions", "choices[0].message",
+		  chat_add_input, chat_chunk_has_content, chat_message_content,
+		  "OpenAI-compatible chat completions (POST {base}/chat/completions), "
+		  "streamed or not")

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "host_mem.h"
 #include "sse.h"
 
 /* Longest failure message handed to the sink. */
@@ -47,17 +48,6 @@ int pg_openai_nonempty_string(const json_t *v)
 }
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static char *host_strndup(const pg_host_api *host, const char *s, size_t n)
-{
-	char *p = host->alloc(n + 1);
-
-	if (!p)
-		return NULL;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
 
 int pg_openai_join_url(char **out, const pg_host_api *host, const char *base, const char *path)
 {
@@ -263,7 +253,7 @@ int pg_openai_build(void *vinst, const pg_work_item *item, pg_request *out)
 	if (in->ignore_eos && put(body, "ignore_eos", json_true()) < 0)
 		goto oom;
 
-	out->url = host_strndup(host, in->url, strlen(in->url));
+	out->url = pg_host_strndup(host, in->url, strlen(in->url));
 	if (!out->url || dump_body(&out->body, &out->body_len, host, body) < 0)
 		goto oom;
 	out->method = "POST";

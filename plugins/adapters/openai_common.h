@@ -68,6 +68,51 @@ void pg_openai_parse_free(void *state);
 	 "sampling temperature 0..2; negative (the default) leaves it out of the request"},        \
 	{"ignore_eos", PG_OPT_BOOL, "false", NULL, 0, 0,                                           \
 	 "send \"ignore_eos\": true (vLLM) so answers run to max_tokens"}
+
+/*
+ * PG_OPENAI_ADAPTER defines a whole adapter plugin from the parts that
+ * differ: a flavor built from the name, default path, content path and the
+ * three flavor functions; a create that passes the flavor on; the option
+ * table (the common options with the flavor's default path); the ops table
+ * of the shared pg_openai_* functions; the descriptor (version 1.0.0, the
+ * given one-line description); and the entry point PG_PLUGIN_EXPORT(id_).
+ */
+#define PG_OPENAI_ADAPTER(id_, name_, default_path_, content_path_, add_input_,                   \
+			  chunk_has_content_, message_content_, description_)                      \
+	static const pg_openai_flavor id_##_flavor = {                                             \
+	    .name = name_,                                                                         \
+	    .default_path = default_path_,                                                         \
+	    .content_path = content_path_,                                                         \
+	    .add_input = add_input_,                                                               \
+	    .chunk_has_content = chunk_has_content_,                                               \
+	    .message_content = message_content_,                                                   \
+	};                                                                                         \
+	static int id_##_create(void **out_inst, const pg_host_api *host, const pg_options *opts,  \
+				const pg_target_info *target)                                      \
+	{                                                                                          \
+		return pg_openai_create(out_inst, &id_##_flavor, host, opts, target);              \
+	}                                                                                          \
+	static const pg_option_spec id_##_options[] = {                                            \
+	    PG_OPENAI_COMMON_OPTIONS(default_path_),                                               \
+	    {0},                                                                                   \
+	};                                                                                         \
+	static const pg_adapter_ops id_##_ops = {                                                  \
+	    .create = id_##_create,                                                                \
+	    .destroy = pg_openai_destroy,                                                          \
+	    .build = pg_openai_build,                                                              \
+	    .parse_begin = pg_openai_parse_begin,                                                  \
+	    .parse_data = pg_openai_parse_data,                                                    \
+	    .parse_end = pg_openai_parse_end,                                                      \
+	    .parse_free = pg_openai_parse_free,                                                    \
+	};                                                                                         \
+	static const pg_plugin_desc id_##_desc = {                                                 \
+	    PG_PLUGIN_DESC_INIT(PG_PLUGIN_ADAPTER, name_),                                         \
+	    .version = "1.0.0",                                                                    \
+	    .description = description_,                                                           \
+	    .options = id_##_options,                                                              \
+	    .ops = &id_##_ops,                                                                     \
+	};                                                                                         \
+	PG_PLUGIN_EXPORT(id_, id_##_desc)
 /* clang-format on */
 
 #endif

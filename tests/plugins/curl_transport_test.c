@@ -6,14 +6,9 @@
  * deadline; nothing sleeps.
  */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,157 +23,12 @@
 #include <event2/event.h>
 
 #include "perfgate/plugin.h"
+#include "support/fake_host.h"
+#include "support/test_server.h"
 
 const pg_plugin_desc *pg_builtin_curl(void);
 
 #define DEADLINE_S 60
-
-/* ---- fake host ---------------------------------------------------------- */
-
-static long live_allocs;
-static int warn_logs;
-static char last_error[512];
-
-static void fake_log(pg_log_level level, const char *plugin, const char *fmt, ...)
-{
-	(void)plugin;
-	(void)fmt;
-	if (level == PG_LOG_WARN)
-		warn_logs++;
-}
-
-static void *fake_alloc(size_t size)
-{
-	void *p = malloc(size ? size : 1);
-
-	if (p)
-		live_allocs++;
-	return p;
-}
-
-static void *fake_calloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (p)
-		live_allocs++;
-	return p;
-}
-
-static void *fake_realloc(void *ptr, size_t size)
-{
-	void *p = realloc(ptr, size ? size : 1);
-
-	if (p && !ptr)
-		live_allocs++;
-	return p;
-}
-
-static void fake_free(void *ptr)
-{
-	if (ptr)
-		live_allocs--;
-	free(ptr);
-}
-
-static char *fake_strdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = fake_alloc(n);
-
-	if (p)
-		memcpy(p, s, n);
-	return p;
-}
-
-static pg_ns fake_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (pg_ns)ts.tv_sec * PG_NS_PER_S + ts.tv_nsec;
-}
-
-/* Values a test set, else the default from the plugin's table; reading an
- * undeclared option fails the test. */
-typedef struct fake_options {
-	const char *names[8];
-	const char *values[8];
-	int count;
-} fake_options;
-
-static const char *opt_lookup(const pg_options *opts, const char *name)
-{
-	const fake_options *fo = (const fake_options *)(const void *)opts;
-
-	for (int i = 0; fo && i < fo->count; i++)
-		if (strcmp(fo->names[i], name) == 0)
-			return fo->values[i];
-	for (const pg_option_spec *s = pg_builtin_curl()->options; s && s->name; s++)
-		if (strcmp(s->name, name) == 0)
-			return s->default_value;
-	fail_msg("plugin read option '%s' that its table does not declare", name);
-	return NULL;
-}
-
-static const char *fake_opt_string(const pg_options *opts, const char *name)
-{
-	return opt_lookup(opts, name);
-}
-
-static int64_t fake_opt_int(const pg_options *opts, const char *name)
-{
-	const char *v = opt_lookup(opts, name);
-
-	return v ? strtoll(v, NULL, 10) : 0;
-}
-
-static double fake_opt_double(const pg_options *opts, const char *name)
-{
-	const char *v = opt_lookup(opts, name);
-
-	return v ? strtod(v, NULL) : 0.0;
-}
-
-static int fake_opt_bool(const pg_options *opts, const char *name)
-{
-	const char *v = opt_lookup(opts, name);
-
-	return v && strcmp(v, "true") == 0;
-}
-
-static pg_ns fake_opt_duration(const pg_options *opts, const char *name)
-{
-	(void)opt_lookup(opts, name);
-	return 0;
-}
-
-static void fake_set_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
-	va_end(ap);
-}
-
-static const pg_host_api host = {
-    .version = PG_HOST_API_VERSION,
-    .size = sizeof(pg_host_api),
-    .log = fake_log,
-    .alloc = fake_alloc,
-    .calloc = fake_calloc,
-    .realloc = fake_realloc,
-    .free = fake_free,
-    .strdup = fake_strdup,
-    .now_ns = fake_now,
-    .opt_string = fake_opt_string,
-    .opt_int = fake_opt_int,
-    .opt_double = fake_opt_double,
-    .opt_bool = fake_opt_bool,
-    .opt_duration = fake_opt_duration,
-    .set_error = fake_set_error,
-};
 
 static const pg_transport_ops *ops(void)
 {
@@ -186,28 +36,6 @@ static const pg_transport_ops *ops(void)
 }
 
 /* ---- scripted HTTP/1.1 server -------------------------------------------- */
-
-#define MAX_CONNS 16
-#define CONN_BUF 65536
-
-typedef struct conn {
-	int fd;
-	size_t len;
-	size_t discard; /* body bytes of a request too big to buffer, still to drop */
-	char buf[CONN_BUF];
-} conn;
-
-typedef struct server {
-	int lfd;
-	int port;
-	int wake[2];
-	pthread_t thread;
-	atomic_int accepts;
-	atomic_int requests;
-	pthread_mutex_t mu;
-	char last_req[8192]; /* the last /echo request, head and body */
-	conn conns[MAX_CONNS];
-} server;
 
 /* Case-insensitive strstr (strcasestr is a GNU extension). */
 static const char *find_ci(const char *hay, const char *needle)
@@ -220,57 +48,20 @@ static const char *find_ci(const char *hay, const char *needle)
 	return NULL;
 }
 
-/* The end of the request head in buf[0..len): the "\r\n\r\n" or NULL. */
-static char *head_end(char *buf, size_t len)
-{
-	for (size_t i = 0; i + 4 <= len; i++)
-		if (memcmp(buf + i, "\r\n\r\n", 4) == 0)
-			return buf + i;
-	return NULL;
-}
-
-static void send_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		data += n;
-		len -= (size_t)n;
-	}
-}
-
-static void send_str(int fd, const char *s)
-{
-	send_all(fd, s, strlen(s));
-}
-
-static void conn_close(conn *c)
-{
-	close(c->fd);
-	c->fd = -1;
-	c->len = 0;
-	c->discard = 0;
-}
-
-static void record_request(server *s, const char *req, size_t len)
-{
-	pthread_mutex_lock(&s->mu);
-	snprintf(s->last_req, sizeof(s->last_req), "%.*s", (int)len, req);
-	pthread_mutex_unlock(&s->mu);
-}
-
 static const char ok_response[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
-/* Answers one request by path; returns 0 when the connection was closed. */
-static int respond(server *s, conn *c, const char *path, const char *req, size_t req_len)
+/* Answers one request by path; returns non-zero when the connection was
+ * closed. A request too long to keep is answered ok. */
+static int respond(test_server *s, test_conn *c, const test_request *req)
 {
-	if (strcmp(path, "/cl") == 0) {
-		send_str(c->fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-				"Content-Length: 12\r\n\r\nhello, world");
+	const char *path = req->path;
+
+	(void)s;
+	if (!req->whole) {
+		test_send_str(c->fd, ok_response);
+	} else if (strcmp(path, "/cl") == 0) {
+		test_send_str(c->fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+				     "Content-Length: 12\r\n\r\nhello, world");
 	} else if (strcmp(path, "/chunked") == 0) {
 		static const char *const parts[] = {
 		    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
@@ -278,187 +69,31 @@ static int respond(server *s, conn *c, const char *path, const char *req, size_t
 		    "5\r\nfirst\r\n", "6\r\nsecond\r\n", "5\r\nthird\r\n", "0\r\n\r\n"};
 
 		for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-			send_str(c->fd, parts[i]); /* one send() per chunk */
+			test_send_str(c->fd, parts[i]); /* one send() per chunk */
 	} else if (strcmp(path, "/hang") == 0) {
 		/* never answers */
 	} else if (strcmp(path, "/close") == 0) {
-		send_str(c->fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-				"Content-Length: 100\r\n\r\n0123456789");
-		conn_close(c);
-		return 0;
+		test_send_str(c->fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+				     "Content-Length: 100\r\n\r\n0123456789");
+		test_server_close(c, 0);
+		return 1;
 	} else if (strcmp(path, "/500") == 0) {
-		send_str(c->fd,
-			 "HTTP/1.1 500 Internal Server Error\r\nContent-Type: "
-			 "application/json\r\nContent-Length: 16\r\n\r\n{\"error\":\"boom\"}");
+		test_send_str(c->fd,
+			      "HTTP/1.1 500 Internal Server Error\r\nContent-Type: "
+			      "application/json\r\nContent-Length: 16\r\n\r\n{\"error\":\"boom\"}");
 	} else if (strcmp(path, "/empty") == 0) {
-		send_str(c->fd, "HTTP/1.1 204 No Content\r\n\r\n");
+		test_send_str(c->fd, "HTTP/1.1 204 No Content\r\n\r\n");
 	} else if (strcmp(path, "/early") == 0) {
-		send_str(c->fd,
-			 "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n");
-		send_str(c->fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-				"Content-Length: 2\r\n\r\nok");
+		test_send_str(
+		    c->fd, "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n");
+		test_send_str(c->fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+				     "Content-Length: 2\r\n\r\nok");
 	} else if (strcmp(path, "/echo") == 0) {
-		record_request(s, req, req_len);
-		send_str(c->fd, ok_response);
+		test_send_str(c->fd, ok_response); /* the test reads the request back */
 	} else {
-		send_str(c->fd, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+		test_send_str(c->fd, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
 	}
-	return 1;
-}
-
-/* Serves every complete request in c's buffer. */
-static void serve_buffer(server *s, conn *c)
-{
-	for (;;) {
-		char *end, path[64];
-		const char *cl;
-		size_t head, body = 0, total;
-
-		end = head_end(c->buf, c->len);
-		if (end == NULL)
-			return;
-		head = (size_t)(end - c->buf) + 4;
-		*end = '\0';
-		cl = find_ci(c->buf, "\r\nContent-Length:");
-		if (cl != NULL)
-			body = (size_t)strtoul(cl + 17, NULL, 10);
-		*end = '\r';
-		total = head + body;
-		if (total > CONN_BUF) {
-			/* keep the head, drop the body as it comes, then answer ok */
-			atomic_fetch_add(&s->requests, 1);
-			record_request(s, c->buf, head);
-			c->discard = total - c->len;
-			c->len = 0;
-			return;
-		}
-		if (total > c->len)
-			return;
-		if (sscanf(c->buf, "%*s %63s", path) != 1)
-			path[0] = '\0';
-		if (strncmp(path, "http://", 7) == 0) { /* absolute form, as to a proxy */
-			const char *slash = strchr(path + 7, '/');
-
-			memmove(path, slash ? slash : "/", strlen(slash ? slash : "/") + 1);
-		}
-		atomic_fetch_add(&s->requests, 1);
-		if (!respond(s, c, path, c->buf, total))
-			return;
-		memmove(c->buf, c->buf + total, c->len - total);
-		c->len -= total;
-	}
-}
-
-static void *server_main(void *arg)
-{
-	server *s = arg;
-
-	for (;;) {
-		struct pollfd p[MAX_CONNS + 2];
-		int map[MAX_CONNS + 2];
-		nfds_t n = 0;
-
-		p[n].fd = s->wake[0];
-		p[n++].events = POLLIN;
-		p[n].fd = s->lfd;
-		p[n++].events = POLLIN;
-		for (int i = 0; i < MAX_CONNS; i++) {
-			if (s->conns[i].fd >= 0) {
-				map[n] = i;
-				p[n].fd = s->conns[i].fd;
-				p[n++].events = POLLIN;
-			}
-		}
-		if (poll(p, n, -1) < 0)
-			continue;
-		if (p[0].revents)
-			break;
-		if (p[1].revents & POLLIN) {
-			int fd = accept(s->lfd, NULL, NULL), one = 1, i;
-
-			if (fd >= 0) {
-				atomic_fetch_add(&s->accepts, 1);
-				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-				for (i = 0; i < MAX_CONNS && s->conns[i].fd >= 0; i++)
-					;
-				if (i == MAX_CONNS) {
-					close(fd);
-				} else {
-					s->conns[i].fd = fd;
-					s->conns[i].len = 0;
-				}
-			}
-		}
-		for (nfds_t k = 2; k < n; k++) {
-			conn *c = &s->conns[map[k]];
-			ssize_t r;
-
-			if (!p[k].revents)
-				continue;
-			if (c->len == CONN_BUF) {
-				conn_close(c);
-				continue;
-			}
-			r = recv(c->fd, c->buf + c->len, CONN_BUF - c->len, 0);
-			if (r <= 0) {
-				conn_close(c);
-				continue;
-			}
-			c->len += (size_t)r;
-			if (c->discard > 0) {
-				size_t d = c->discard < c->len ? c->discard : c->len;
-
-				memmove(c->buf, c->buf + d, c->len - d);
-				c->len -= d;
-				c->discard -= d;
-				if (c->discard == 0)
-					send_str(c->fd, ok_response);
-			}
-			if (c->discard == 0)
-				serve_buffer(s, c);
-		}
-	}
-	for (int i = 0; i < MAX_CONNS; i++)
-		if (s->conns[i].fd >= 0)
-			conn_close(&s->conns[i]);
-	return NULL;
-}
-
-static server *server_start(void)
-{
-	server *s = calloc(1, sizeof(*s));
-	struct sockaddr_in a;
-	socklen_t alen = sizeof(a);
-
-	assert_non_null(s);
-	for (int i = 0; i < MAX_CONNS; i++)
-		s->conns[i].fd = -1;
-	pthread_mutex_init(&s->mu, NULL);
-	assert_int_equal(pipe(s->wake), 0);
-	s->lfd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(s->lfd >= 0);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(s->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(s->lfd, 64), 0);
-	assert_int_equal(getsockname(s->lfd, (struct sockaddr *)&a, &alen), 0);
-	s->port = ntohs(a.sin_port);
-	assert_int_equal(pthread_create(&s->thread, NULL, server_main, s), 0);
-	return s;
-}
-
-static void server_stop(server *s)
-{
-	if (s == NULL)
-		return;
-	assert_int_equal(write(s->wake[1], "x", 1), 1);
-	pthread_join(s->thread, NULL);
-	close(s->lfd);
-	close(s->wake[0]);
-	close(s->wake[1]);
-	pthread_mutex_destroy(&s->mu);
-	free(s);
+	return 0;
 }
 
 /* ---- driving the transport ----------------------------------------------- */
@@ -487,7 +122,7 @@ typedef struct rec {
 } rec;
 
 typedef struct fixture {
-	server *srv;
+	test_server *srv;
 	struct event_base *base;
 	void *tr;
 	int dones, target, timed_out;
@@ -584,7 +219,7 @@ static void on_poll_requests(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (atomic_load(&w->f->srv->requests) >= w->requests)
+	if (test_server_requests(w->f->srv) >= w->requests)
 		event_base_loopbreak(w->f->base);
 }
 
@@ -600,7 +235,7 @@ static void run_until_server_saw(fixture *f, int n)
 	assert_non_null(deadline);
 	evtimer_add(poller, &step);
 	evtimer_add(deadline, &tv);
-	while (atomic_load(&f->srv->requests) < n && !f->timed_out)
+	while (test_server_requests(f->srv) < n && !f->timed_out)
 		event_base_loop(f->base, 0);
 	event_free(poller);
 	event_free(deadline);
@@ -620,10 +255,24 @@ static void env_init(pg_transport_env *env, fixture *f, char *base_url, size_t c
 	env->max_connections = 8;
 }
 
+/* Options of the curl transport with name set to value (NULL: defaults). */
+static fake_options options(const char *name, const char *value)
+{
+	fake_options fo;
+
+	fake_options_init(&fo, pg_builtin_curl()->options);
+	if (name)
+		fake_options_set(&fo, name, value);
+	return fo;
+}
+
+/* Creates the fixture's transport with fo (NULL: the defaults). */
 static void make_transport(fixture *f, const pg_transport_env *env, const fake_options *fo)
 {
-	assert_int_equal(ops()->create(&f->tr, &host, (const pg_options *)(const void *)fo, env),
-			 0);
+	fake_options defaults = options(NULL, NULL);
+
+	assert_int_equal(
+	    ops()->create(&f->tr, &fake_host, fake_options_get(fo ? fo : &defaults), env), 0);
 	assert_non_null(f->tr);
 }
 
@@ -664,9 +313,7 @@ static rec *get(fixture *f, rec *r, const char *path)
 
 static void copy_last_request(fixture *f, char *out, size_t cap)
 {
-	pthread_mutex_lock(&f->srv->mu);
-	snprintf(out, cap, "%s", f->srv->last_req);
-	pthread_mutex_unlock(&f->srv->mu);
+	test_server_last_request(f->srv, out, cap);
 }
 
 static int setup(void **state)
@@ -674,10 +321,9 @@ static int setup(void **state)
 	fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	live_allocs = 0;
-	warn_logs = 0;
-	last_error[0] = '\0';
-	f->srv = server_start();
+	fake_host_reset();
+	f->srv = test_server_start(AF_INET, respond, NULL);
+	assert_non_null(f->srv);
 	f->base = event_base_new();
 	assert_non_null(f->base);
 	fx = f;
@@ -692,10 +338,10 @@ static int teardown(void **state)
 	unsetenv("http_proxy");
 	ops()->destroy(f->tr);
 	f->tr = NULL;
-	assert_int_equal(live_allocs, 0);
+	assert_int_equal(fake_host_live_allocs(), 0);
 	assert_int_equal(event_base_get_num_events(f->base, EVENT_BASE_COUNT_ADDED), 0);
 	event_base_free(f->base);
-	server_stop(f->srv);
+	test_server_stop(f->srv);
 	free(f);
 	fx = NULL;
 	return 0;
@@ -752,23 +398,24 @@ static void create_rejects_bad_environment_without_leaks(void **state)
 	pg_transport_env env;
 	char base[64];
 	const char *bad_header[] = {"X-Evil: a\r\nInjected: b", NULL};
+	fake_options fo = options(NULL, NULL);
 	void *tr = (void *)&env;
 
 	env_init(&env, f, base, sizeof(base));
 	env.base_url = "ftp://127.0.0.1/";
-	assert_int_equal(ops()->create(&tr, &host, NULL, &env), PG_EINVAL);
+	assert_int_equal(ops()->create(&tr, &fake_host, fake_options_get(&fo), &env), PG_EINVAL);
 	assert_null(tr);
-	assert_non_null(strstr(last_error, "ftp://"));
+	assert_non_null(strstr(fake_host_last_error(), "ftp://"));
 
 	env_init(&env, f, base, sizeof(base));
 	env.headers = bad_header;
-	assert_int_equal(ops()->create(&tr, &host, NULL, &env), PG_EINVAL);
+	assert_int_equal(ops()->create(&tr, &fake_host, fake_options_get(&fo), &env), PG_EINVAL);
 	assert_null(tr);
 
 	env_init(&env, f, base, sizeof(base));
 	env.event_base = NULL;
-	assert_int_equal(ops()->create(&tr, &host, NULL, &env), PG_EINVAL);
-	assert_int_equal(live_allocs, 0);
+	assert_int_equal(ops()->create(&tr, &fake_host, fake_options_get(&fo), &env), PG_EINVAL);
+	assert_int_equal(fake_host_live_allocs(), 0);
 }
 
 static void content_length_body_arrives_exactly_after_headers(void **state)
@@ -818,8 +465,8 @@ static void sequential_requests_reuse_one_kept_alive_connection(void **state)
 		assert_clean_success(&r[i]);
 		assert_int_equal(r[i].new_conn, i == 0);
 	}
-	assert_int_equal(atomic_load(&f->srv->accepts), 1);
-	assert_int_equal(atomic_load(&f->srv->requests), 3);
+	assert_int_equal(test_server_accepts(f->srv), 1);
+	assert_int_equal(test_server_requests(f->srv), 3);
 }
 
 static void concurrent_requests_stay_within_max_connections(void **state)
@@ -841,8 +488,8 @@ static void concurrent_requests_stay_within_max_connections(void **state)
 		assert_memory_equal(r[i].body, "hello, world", 12);
 		opened += r[i].new_conn;
 	}
-	assert_true(atomic_load(&f->srv->accepts) <= 2);
-	assert_int_equal(opened, atomic_load(&f->srv->accepts));
+	assert_true(test_server_accepts(f->srv) <= 2);
+	assert_int_equal(opened, test_server_accepts(f->srv));
 }
 
 static void request_carries_method_body_and_headers(void **state)
@@ -898,7 +545,7 @@ static void request_carries_method_body_and_headers(void **state)
 	assert_clean_success(&r);
 	copy_last_request(f, seen, sizeof(seen));
 	assert_true(strncmp(seen, "GET /echo HTTP/1.1\r\n", 20) == 0);
-	assert_int_equal(atomic_load(&f->srv->accepts), 1);
+	assert_int_equal(test_server_accepts(f->srv), 1);
 }
 
 static void large_post_is_sent_without_expect_100_continue(void **state)
@@ -1066,7 +713,7 @@ static void destroy_with_transfers_in_flight_makes_no_callbacks(void **state)
 	run_until_server_saw(f, 3);
 	ops()->destroy(f->tr);
 	f->tr = NULL;
-	assert_int_equal(live_allocs, 0);
+	assert_int_equal(fake_host_live_allocs(), 0);
 	assert_int_equal(event_base_get_num_events(f->base, EVENT_BASE_COUNT_ADDED), 0);
 	event_base_loop(f->base, EVLOOP_NONBLOCK);
 	for (int i = 0; i < 3; i++)
@@ -1096,7 +743,7 @@ static void destroy_from_a_body_callback_stops_all_callbacks(void **state)
 	assert_null(f->tr);
 	assert_int_equal(r.body_calls, 1);
 	assert_int_equal(r.done + hang.done + hang.headers, 0);
-	assert_int_equal(live_allocs, 0);
+	assert_int_equal(fake_host_live_allocs(), 0);
 	assert_int_equal(event_base_get_num_events(f->base, EVENT_BASE_COUNT_ADDED), 0);
 }
 
@@ -1152,7 +799,7 @@ static void closed_loop_from_done_callback_reuses_the_connection(void **state)
 		assert_int_equal(loop_recs[i].new_conn, i == 0);
 		assert_memory_equal(loop_recs[i].body, "firstsecondthird", 16);
 	}
-	assert_int_equal(atomic_load(&f->srv->accepts), 1);
+	assert_int_equal(test_server_accepts(f->srv), 1);
 }
 
 static void proxy_option_routes_requests_through_the_proxy(void **state)
@@ -1160,7 +807,7 @@ static void proxy_option_routes_requests_through_the_proxy(void **state)
 	fixture *f = *state;
 	pg_transport_env env;
 	char base[64], proxy[64], seen[8192];
-	fake_options fo = {{"proxy"}, {proxy}, 1};
+	fake_options fo = options("proxy", proxy);
 	rec r;
 
 	/* the test server plays the proxy; the origin's name does not resolve */
@@ -1195,7 +842,7 @@ static void http2_option_speaks_http2_to_an_http_url(void **state)
 	fixture *f = *state;
 	pg_transport_env env;
 	char base[64];
-	fake_options fo = {{"http2"}, {"true"}, 1};
+	fake_options fo = options("http2", "true");
 	rec r;
 
 	/* prior knowledge: the HTTP/1.1-only server cannot answer it */
@@ -1213,15 +860,14 @@ static void insecure_option_warns_once(void **state)
 	fixture *f = *state;
 	pg_transport_env env;
 	char base[64];
-	fake_options fo = {{"insecure"}, {"true"}, 1};
+	fake_options fo = options("insecure", "true");
 	void *second = NULL;
 
 	env_init(&env, f, base, sizeof(base));
 	make_transport(f, &env, &fo);
-	assert_int_equal(ops()->create(&second, &host, (const pg_options *)(const void *)&fo, &env),
-			 0);
+	assert_int_equal(ops()->create(&second, &fake_host, fake_options_get(&fo), &env), 0);
 	ops()->destroy(second);
-	assert_int_equal(warn_logs, 1);
+	assert_int_equal(fake_host_logs(PG_LOG_WARN), 1);
 }
 
 int main(void)

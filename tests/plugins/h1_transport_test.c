@@ -9,11 +9,6 @@
  * The loop runs until the expected done callbacks arrived, under a
  * generous deadline timer; nothing sleeps to wait.
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,221 +24,14 @@
 #include <event2/event.h>
 
 #include "perfgate/plugin.h"
+#include "support/fake_host.h"
+#include "support/test_server.h"
 
 const pg_plugin_desc *pg_builtin_h1(void);
 
 #define DEADLINE_S 20
 
-static pg_ns now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (pg_ns)ts.tv_sec * PG_NS_PER_S + ts.tv_nsec;
-}
-
-/* ---- fake host ---------------------------------------------------------- */
-
-static long live_allocs;
-static char last_error[512];
-static int64_t opt_max_header, opt_max_body;
-
-static void fake_log(pg_log_level level, const char *plugin, const char *fmt, ...)
-{
-	(void)level;
-	(void)plugin;
-	(void)fmt;
-}
-
-static void *fake_alloc(size_t size)
-{
-	void *p = malloc(size ? size : 1);
-
-	if (p)
-		__atomic_add_fetch(&live_allocs, 1, __ATOMIC_RELAXED);
-	return p;
-}
-
-static void *fake_calloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (p)
-		__atomic_add_fetch(&live_allocs, 1, __ATOMIC_RELAXED);
-	return p;
-}
-
-static void *fake_realloc(void *ptr, size_t size)
-{
-	void *p = realloc(ptr, size ? size : 1);
-
-	if (p && !ptr)
-		__atomic_add_fetch(&live_allocs, 1, __ATOMIC_RELAXED);
-	return p;
-}
-
-static void fake_free(void *ptr)
-{
-	if (ptr)
-		__atomic_sub_fetch(&live_allocs, 1, __ATOMIC_RELAXED);
-	free(ptr);
-}
-
-static char *fake_strdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = fake_alloc(n);
-
-	if (p)
-		memcpy(p, s, n);
-	return p;
-}
-
-static const char *fake_opt_string(const pg_options *o, const char *name)
-{
-	(void)o;
-	(void)name;
-	return NULL;
-}
-
-static int64_t fake_opt_int(const pg_options *o, const char *name)
-{
-	(void)o;
-	if (strcmp(name, "max_header_bytes") == 0)
-		return opt_max_header;
-	if (strcmp(name, "max_body_bytes") == 0)
-		return opt_max_body;
-	return 0;
-}
-
-static double fake_opt_double(const pg_options *o, const char *name)
-{
-	(void)o;
-	(void)name;
-	return 0;
-}
-
-static int fake_opt_bool(const pg_options *o, const char *name)
-{
-	(void)o;
-	(void)name;
-	return 0;
-}
-
-static pg_ns fake_opt_duration(const pg_options *o, const char *name)
-{
-	(void)o;
-	(void)name;
-	return 0;
-}
-
-static void fake_set_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
-	va_end(ap);
-}
-
-/* The fake option lookups ignore the object; any non-NULL pointer will do. */
-static const char fake_opts_storage = 0;
-#define fake_opts ((const pg_options *)&fake_opts_storage)
-
-static const pg_host_api fake_host = {
-    .version = PG_HOST_API_VERSION,
-    .size = sizeof(pg_host_api),
-    .log = fake_log,
-    .alloc = fake_alloc,
-    .calloc = fake_calloc,
-    .realloc = fake_realloc,
-    .free = fake_free,
-    .strdup = fake_strdup,
-    .now_ns = now_ns,
-    .opt_string = fake_opt_string,
-    .opt_int = fake_opt_int,
-    .opt_double = fake_opt_double,
-    .opt_bool = fake_opt_bool,
-    .opt_duration = fake_opt_duration,
-    .set_error = fake_set_error,
-};
-
-/* The plugin's own defaults for its int options. */
-static void reset_options(void)
-{
-	const pg_option_spec *o;
-
-	for (o = pg_builtin_h1()->options; o && o->name; o++) {
-		if (strcmp(o->name, "max_header_bytes") == 0)
-			opt_max_header = strtoll(o->default_value, NULL, 10);
-		else if (strcmp(o->name, "max_body_bytes") == 0)
-			opt_max_body = strtoll(o->default_value, NULL, 10);
-	}
-}
-
 /* ---- scripted server ---------------------------------------------------- */
-
-#define SRV_MAX_CONNS 64
-
-typedef struct srv_conn {
-	int fd;
-	char buf[16384];
-	size_t len;
-	int drop_next;	   /* close instead of answering the next request */
-	size_t sink_left;  /* bytes of a large body still to drop */
-	size_t sink_len;   /* that body's length */
-	uint32_t sink_sum; /* and the sum of its bytes */
-} srv_conn;
-
-typedef struct server {
-	int lfd;
-	int port;
-	int wake[2];
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	/* under mu */
-	int accepts;
-	int requests;
-	int peer_closes; /* connections the client closed */
-	int gate;	 /* the test released /sse-gated */
-	char last_request[4096];
-	size_t last_len;
-	/* server thread only */
-	srv_conn conns[SRV_MAX_CONNS];
-} server;
-
-static void send_all(int fd, const char *s, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		s += w;
-		n -= (size_t)w;
-	}
-}
-
-static void send_str(int fd, const char *s)
-{
-	send_all(fd, s, strlen(s));
-}
-
-static void srv_close(srv_conn *sc, int reset)
-{
-	if (reset) {
-		struct linger lg = {1, 0};
-
-		setsockopt(sc->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	}
-	close(sc->fd);
-	sc->fd = -1;
-	sc->len = 0;
-	sc->drop_next = 0;
-}
 
 /* Answers with a Content-Length body (headers only for HEAD). */
 static void respond(int fd, const char *status, const char *extra, const char *body, int head)
@@ -254,23 +41,9 @@ static void respond(int fd, const char *status, const char *extra, const char *b
 	snprintf(hdr, sizeof(hdr),
 		 "HTTP/1.1 %s\r\nContent-Type: application/json\r\n%sContent-Length: %zu\r\n\r\n",
 		 status, extra, strlen(body));
-	send_str(fd, hdr);
+	test_send_str(fd, hdr);
 	if (!head)
-		send_str(fd, body);
-}
-
-/* Waits until the test opens the gate (at most DEADLINE_S). */
-static void wait_gate(server *s)
-{
-	struct timespec until;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += DEADLINE_S;
-	pthread_mutex_lock(&s->mu);
-	while (!s->gate)
-		if (pthread_cond_timedwait(&s->cv, &s->mu, &until) != 0)
-			break;
-	pthread_mutex_unlock(&s->mu);
+		test_send_str(fd, body);
 }
 
 static void short_pause(void)
@@ -280,292 +53,91 @@ static void short_pause(void)
 	nanosleep(&ts, NULL);
 }
 
-/* Acts on one complete request; returns 0 when the connection goes on. */
-static int handle(server *s, srv_conn *sc, const char *req, size_t len)
+/* Acts on one request by path; returns non-zero when the connection was
+ * closed. c->mark set: close instead of answering. A body too large to
+ * keep is answered "length:sum". */
+static int handle(test_server *s, test_conn *c, const test_request *req)
 {
-	char path[256] = "", method[16] = "";
-	int head;
+	const char *path = req->path;
+	int head = strcmp(req->method, "HEAD") == 0;
 	char big[1001];
 
-	pthread_mutex_lock(&s->mu);
-	s->requests++;
-	if (len < sizeof(s->last_request)) {
-		memcpy(s->last_request, req, len);
-		s->last_len = len;
+	if (!req->whole) {
+		snprintf(big, sizeof(big), "%zu:%u", req->body_len, (unsigned)req->body_sum);
+		respond(c->fd, "200 OK", "", big, 0);
+		return 0;
 	}
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	if (sscanf(req, "%15s %255s", method, path) != 2)
-		return -1;
-	head = strcmp(method, "HEAD") == 0;
-	if (sc->drop_next) {
-		srv_close(sc, 0);
-		return -1;
+	if (c->mark) {
+		test_server_close(c, 0);
+		return 1;
 	}
 	if (strcmp(path, "/cl") == 0 || strncmp(path, "/v1/", 4) == 0) {
-		respond(sc->fd, "200 OK", "", "{\"hello\":\"world\"}", head);
+		respond(c->fd, "200 OK", "", "{\"hello\":\"world\"}", head);
 	} else if (strcmp(path, "/big") == 0) {
 		memset(big, 'x', 1000);
 		big[1000] = '\0';
-		respond(sc->fd, "200 OK", "", big, 0);
+		respond(c->fd, "200 OK", "", big, 0);
 	} else if (strcmp(path, "/404") == 0) {
-		respond(sc->fd, "404 Not Found", "", "{\"error\":\"nope\"}", 0);
+		respond(c->fd, "404 Not Found", "", "{\"error\":\"nope\"}", 0);
 	} else if (strcmp(path, "/sse-gated") == 0) {
-		send_str(sc->fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-				 "Transfer-Encoding: chunked\r\n\r\n"
-				 "d\r\ndata: first\n\n\r\n");
-		wait_gate(s);
-		send_str(sc->fd, "e\r\ndata: second\n\n\r\n");
+		test_send_str(c->fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+				     "Transfer-Encoding: chunked\r\n\r\n"
+				     "d\r\ndata: first\n\n\r\n");
+		test_server_wait_gate(s);
+		test_send_str(c->fd, "e\r\ndata: second\n\n\r\n");
 		short_pause();
-		send_str(sc->fd, "D;ext=1\r\ndata: third\n\n\r\n");
+		test_send_str(c->fd, "D;ext=1\r\ndata: third\n\n\r\n");
 		short_pause();
-		send_str(sc->fd, "e\r\ndata: [DONE]\n\n\r\n");
+		test_send_str(c->fd, "e\r\ndata: [DONE]\n\n\r\n");
 		short_pause();
-		send_str(sc->fd, "0\r\n\r\n");
+		test_send_str(c->fd, "0\r\n\r\n");
 	} else if (strcmp(path, "/drop-next") == 0) {
-		respond(sc->fd, "200 OK", "", "{}", 0);
-		sc->drop_next = 1;
+		respond(c->fd, "200 OK", "", "{}", 0);
+		c->mark = 1;
 	} else if (strcmp(path, "/drop-always") == 0) {
-		srv_close(sc, 0);
-		return -1;
+		test_server_close(c, 0);
+		return 1;
 	} else if (strcmp(path, "/close-after") == 0) {
-		respond(sc->fd, "200 OK", "", "{}", 0);
-		srv_close(sc, 0);
-		return -1;
+		respond(c->fd, "200 OK", "", "{}", 0);
+		test_server_close(c, 0);
+		return 1;
 	} else if (strcmp(path, "/conn-close") == 0) {
-		respond(sc->fd, "200 OK", "Connection: close\r\n", "{}", 0);
-		srv_close(sc, 0);
-		return -1;
+		respond(c->fd, "200 OK", "Connection: close\r\n", "{}", 0);
+		test_server_close(c, 0);
+		return 1;
 	} else if (strcmp(path, "/http10") == 0) {
-		send_str(sc->fd, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close");
-		srv_close(sc, 0);
-		return -1;
+		test_send_str(c->fd,
+			      "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close");
+		test_server_close(c, 0);
+		return 1;
 	} else if (strcmp(path, "/close-mid") == 0) {
-		send_str(sc->fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
-		srv_close(sc, 0);
-		return -1;
+		test_send_str(c->fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
+		test_server_close(c, 0);
+		return 1;
 	} else if (strcmp(path, "/reset") == 0) {
-		srv_close(sc, 1);
-		return -1;
+		test_server_close(c, 1);
+		return 1;
 	} else if (strcmp(path, "/reset-mid") == 0) {
-		send_str(sc->fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
-		srv_close(sc, 1);
-		return -1;
+		test_send_str(c->fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
+		test_server_close(c, 1);
+		return 1;
 	} else if (strcmp(path, "/garbage") == 0) {
-		send_str(sc->fd, "HTPP/1.1 200 OK\r\n\r\n");
+		test_send_str(c->fd, "HTPP/1.1 200 OK\r\n\r\n");
 	} else if (strcmp(path, "/never") == 0) {
 		/* keep the connection, never answer */
 	} else {
-		respond(sc->fd, "404 Not Found", "", "{}", head);
+		respond(c->fd, "404 Not Found", "", "{}", head);
 	}
 	return 0;
 }
 
-/* Handles every complete request buffered on sc. */
-static void serve_buffer(server *s, srv_conn *sc)
+/* The last request s read, as a string (valid until the next call). */
+static const char *last_request(test_server *s)
 {
-	for (;;) {
-		char *end, *cl;
-		size_t hdr_len, body_len = 0, total;
+	static char seen[8192];
 
-		sc->buf[sc->len] = '\0';
-		end = strstr(sc->buf, "\r\n\r\n");
-		if (end == NULL)
-			return;
-		hdr_len = (size_t)(end - sc->buf) + 4;
-		for (cl = sc->buf; (cl = strchr(cl, '\n')) != NULL && cl < end; cl++)
-			if (strncasecmp(cl + 1, "content-length:", 15) == 0)
-				body_len = strtoul(cl + 16, NULL, 10);
-		total = hdr_len + body_len;
-		if (total > sizeof(sc->buf) - 1) {
-			/* too large to buffer: sum the body as it streams in, then
-			 * answer "length:sum" (see sink_bytes) */
-			size_t k;
-
-			sc->sink_len = body_len;
-			sc->sink_sum = 0;
-			for (k = hdr_len; k < sc->len; k++)
-				sc->sink_sum += (unsigned char)sc->buf[k];
-			sc->sink_left = total - sc->len;
-			sc->len = 0;
-			return;
-		}
-		if (sc->len < total)
-			return;
-		if (handle(s, sc, sc->buf, total) != 0)
-			return;
-		memmove(sc->buf, sc->buf + total, sc->len - total);
-		sc->len -= total;
-	}
-}
-
-/* n bytes of a large body arrived at the start of sc->buf (the client
- * sends one request at a time, so nothing follows the body). */
-static void sink_bytes(srv_conn *sc, size_t n)
-{
-	char body[64];
-	size_t k;
-
-	for (k = 0; k < n; k++)
-		sc->sink_sum += (unsigned char)sc->buf[k];
-	sc->sink_left -= n < sc->sink_left ? n : sc->sink_left;
-	if (sc->sink_left == 0) {
-		snprintf(body, sizeof(body), "%zu:%u", sc->sink_len, (unsigned)sc->sink_sum);
-		respond(sc->fd, "200 OK", "", body, 0);
-	}
-}
-
-static void *server_main(void *arg)
-{
-	server *s = arg;
-
-	for (;;) {
-		struct pollfd pfd[2 + SRV_MAX_CONNS];
-		int idx[2 + SRV_MAX_CONNS];
-		int n = 0, i;
-
-		pfd[n].fd = s->wake[0];
-		pfd[n++].events = POLLIN;
-		pfd[n].fd = s->lfd;
-		pfd[n++].events = POLLIN;
-		for (i = 0; i < SRV_MAX_CONNS; i++) {
-			if (s->conns[i].fd >= 0) {
-				idx[n] = i;
-				pfd[n].fd = s->conns[i].fd;
-				pfd[n++].events = POLLIN;
-			}
-		}
-		if (poll(pfd, (nfds_t)n, -1) < 0)
-			continue;
-		if (pfd[0].revents)
-			break;
-		if (pfd[1].revents & POLLIN) {
-			int fd = accept(s->lfd, NULL, NULL);
-
-			for (i = 0; fd >= 0 && i < SRV_MAX_CONNS; i++) {
-				if (s->conns[i].fd < 0) {
-					s->conns[i].fd = fd;
-					s->conns[i].len = 0;
-					s->conns[i].drop_next = 0;
-					break;
-				}
-			}
-			if (fd >= 0 && i == SRV_MAX_CONNS)
-				close(fd);
-			pthread_mutex_lock(&s->mu);
-			s->accepts += fd >= 0;
-			pthread_cond_broadcast(&s->cv);
-			pthread_mutex_unlock(&s->mu);
-		}
-		for (i = 2; i < n; i++) {
-			srv_conn *sc = &s->conns[idx[i]];
-			ssize_t r;
-
-			if (!pfd[i].revents || sc->fd < 0)
-				continue;
-			r = recv(sc->fd, sc->buf + sc->len, sizeof(sc->buf) - 1 - sc->len, 0);
-			if (r <= 0) {
-				srv_close(sc, 0);
-				pthread_mutex_lock(&s->mu);
-				s->peer_closes++;
-				pthread_cond_broadcast(&s->cv);
-				pthread_mutex_unlock(&s->mu);
-				continue;
-			}
-			if (sc->sink_left > 0)
-				sink_bytes(sc, (size_t)r);
-			else
-				sc->len += (size_t)r;
-			serve_buffer(s, sc);
-		}
-	}
-	return NULL;
-}
-
-static server *server_start(int family)
-{
-	server *s = calloc(1, sizeof(*s));
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int one = 1, i;
-
-	assert_non_null(s);
-	for (i = 0; i < SRV_MAX_CONNS; i++)
-		s->conns[i].fd = -1;
-	s->lfd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s->lfd < 0) {
-		free(s);
-		return NULL;
-	}
-	setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&ss, 0, sizeof(ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		a->sin_family = AF_INET;
-		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		len = sizeof(*a);
-	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_addr = in6addr_loopback;
-		len = sizeof(*a);
-	}
-	if (bind(s->lfd, (struct sockaddr *)&ss, len) < 0 || listen(s->lfd, 64) < 0) {
-		close(s->lfd);
-		free(s);
-		return NULL;
-	}
-	assert_int_equal(getsockname(s->lfd, (struct sockaddr *)&ss, &len), 0);
-	s->port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-					  : ((struct sockaddr_in6 *)&ss)->sin6_port);
-	assert_int_equal(pipe(s->wake), 0);
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cv, NULL);
-	assert_int_equal(pthread_create(&s->thread, NULL, server_main, s), 0);
-	return s;
-}
-
-static void server_stop(server *s)
-{
-	int i;
-
-	if (s == NULL)
-		return;
-	pthread_mutex_lock(&s->mu);
-	s->gate = 1; /* release a handler waiting on it */
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	assert_int_equal(write(s->wake[1], "x", 1), 1);
-	pthread_join(s->thread, NULL);
-	for (i = 0; i < SRV_MAX_CONNS; i++)
-		if (s->conns[i].fd >= 0)
-			close(s->conns[i].fd);
-	close(s->lfd);
-	close(s->wake[0]);
-	close(s->wake[1]);
-	pthread_mutex_destroy(&s->mu);
-	pthread_cond_destroy(&s->cv);
-	free(s);
-}
-
-static int server_get(server *s, const int *field)
-{
-	int v;
-
-	pthread_mutex_lock(&s->mu);
-	v = *field;
-	pthread_mutex_unlock(&s->mu);
-	return v;
-}
-
-static void server_open_gate(server *s)
-{
-	pthread_mutex_lock(&s->mu);
-	s->gate = 1;
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->mu);
+	test_server_last_request(s, seen, sizeof(seen));
+	return seen;
 }
 
 /* ---- client harness ----------------------------------------------------- */
@@ -599,7 +171,7 @@ typedef struct harness {
 	const pg_transport_ops *ops;
 	pg_transport_env env;
 	char base_url[128];
-	server *srv;
+	test_server *srv;
 	void *tr;
 	int in_start;
 	int destroyed;
@@ -612,6 +184,7 @@ typedef struct harness {
 	xfer x[MAX_XFERS];
 	struct event *deadline;
 	int expired;
+	fake_options opts; /* what create gets */
 } harness;
 
 static void on_headers(void *ctx, int status, const char *ct, pg_ns at)
@@ -645,7 +218,7 @@ static void on_body(void *ctx, const char *data, size_t len, pg_ns at)
 	}
 	x->body_len += len;
 	if (x->h->gate_on_body)
-		server_open_gate(x->h->srv);
+		test_server_open_gate(x->h->srv);
 }
 
 static xfer *start_req(harness *h, const char *method, const char *path, const char *body);
@@ -697,7 +270,7 @@ static xfer *start_req(harness *h, const char *method, const char *path, const c
 		x->req.body_len = strlen(body);
 		x->req.content_type = "application/json";
 	}
-	x->t_start = now_ns();
+	x->t_start = fake_host.now_ns();
 	h->in_start = 1;
 	rc = h->ops->start(h->tr, &x->req, x, &events);
 	h->in_start = 0;
@@ -731,26 +304,14 @@ static void run_until(harness *h, int n)
 /* Runs the loop until the server read n requests in total. */
 static void run_until_server_requests(harness *h, int n)
 {
-	pg_ns until = now_ns() + (pg_ns)DEADLINE_S * PG_NS_PER_S;
+	pg_ns until = fake_host.now_ns() + (pg_ns)DEADLINE_S * PG_NS_PER_S;
 
 	for (;;) {
-		struct timespec ts;
-
 		event_base_loop(h->base, EVLOOP_NONBLOCK);
-		pthread_mutex_lock(&h->srv->mu);
-		if (h->srv->requests >= n) {
-			pthread_mutex_unlock(&h->srv->mu);
+		/* wake up now and then to run the loop again */
+		if (test_server_wait_requests(h->srv, n, 10))
 			return;
-		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 10 * 1000 * 1000; /* wake up to run the loop again */
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&h->srv->cv, &h->srv->mu, &ts);
-		pthread_mutex_unlock(&h->srv->mu);
-		assert_true(now_ns() < until);
+		assert_true(fake_host.now_ns() < until);
 	}
 }
 
@@ -758,9 +319,9 @@ static void h_create(harness *h)
 {
 	int rc;
 
-	rc = h->ops->create(&h->tr, &fake_host, fake_opts, &h->env);
+	rc = h->ops->create(&h->tr, &fake_host, fake_options_get(&h->opts), &h->env);
 	if (rc != 0)
-		fail_msg("create failed: %d %s", rc, last_error);
+		fail_msg("create failed: %d %s", rc, fake_host_last_error());
 	assert_non_null(h->tr);
 }
 
@@ -771,7 +332,7 @@ static void h_destroy(harness *h)
 		h->ops->destroy(h->tr);
 	h->tr = NULL;
 	h->destroyed = 1;
-	assert_int_equal(live_allocs, 0);
+	assert_int_equal(fake_host_live_allocs(), 0);
 }
 
 static int setup(void **state)
@@ -780,10 +341,10 @@ static int setup(void **state)
 
 	if (h == NULL)
 		return -1;
-	reset_options();
-	live_allocs = 0;
+	fake_host_reset();
 	h->ops = pg_builtin_h1()->ops;
-	h->srv = server_start(AF_INET);
+	fake_options_init(&h->opts, pg_builtin_h1()->options);
+	h->srv = test_server_start(AF_INET, handle, NULL);
 	h->base = event_base_new();
 	if (!h->srv || !h->base)
 		return -1;
@@ -807,7 +368,7 @@ static int teardown(void **state)
 		h->ops->destroy(h->tr);
 	event_free(h->deadline);
 	event_base_free(h->base);
-	server_stop(h->srv);
+	test_server_stop(h->srv);
 	free(h);
 	return 0;
 }
@@ -818,6 +379,7 @@ static void test_descriptor(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_h1();
 	const pg_option_spec *o;
+	fake_options fo;
 	int n = 0;
 
 	(void)state;
@@ -828,8 +390,9 @@ static void test_descriptor(void **state)
 	for (o = d->options; o->name; o++)
 		n++;
 	assert_int_equal(n, 2);
-	assert_int_equal(opt_max_header, 65536);
-	assert_int_equal(opt_max_body, 67108864);
+	fake_options_init(&fo, d->options);
+	assert_int_equal(fake_host.opt_int(fake_options_get(&fo), "max_header_bytes"), 65536);
+	assert_int_equal(fake_host.opt_int(fake_options_get(&fo), "max_body_bytes"), 67108864);
 }
 
 static void test_supports_only_http_urls(void **state)
@@ -879,10 +442,7 @@ static void test_content_length_response_and_exact_request_bytes(void **state)
 		 "Authorization: Bearer t0k\r\nX-Run: 7\r\nContent-Type: application/json\r\n"
 		 "Content-Length: 7\r\n\r\n{\"a\":1}",
 		 h->srv->port);
-	pthread_mutex_lock(&h->srv->mu);
-	h->srv->last_request[h->srv->last_len] = '\0';
-	assert_string_equal(h->srv->last_request, want);
-	pthread_mutex_unlock(&h->srv->mu);
+	assert_string_equal(last_request(h->srv), want);
 	h_destroy(h);
 }
 
@@ -911,10 +471,7 @@ static void test_accept_header_and_get_without_body(void **state)
 		 "GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUser-Agent: perfgate\r\n"
 		 "Accept: text/event-stream\r\n\r\n",
 		 h->srv->port);
-	pthread_mutex_lock(&h->srv->mu);
-	h->srv->last_request[h->srv->last_len] = '\0';
-	assert_string_equal(h->srv->last_request, want);
-	pthread_mutex_unlock(&h->srv->mu);
+	assert_string_equal(last_request(h->srv), want);
 	h_destroy(h);
 }
 
@@ -929,11 +486,8 @@ static void test_env_headers_override_host_and_user_agent(void **state)
 	x = start_req(h, "GET", "/cl", NULL);
 	run_until(h, 1);
 	assert_int_equal(x->fail, PG_FAIL_NONE);
-	pthread_mutex_lock(&h->srv->mu);
-	h->srv->last_request[h->srv->last_len] = '\0';
-	assert_string_equal(h->srv->last_request, "GET /cl HTTP/1.1\r\nhost: example.test\r\n"
+	assert_string_equal(last_request(h->srv), "GET /cl HTTP/1.1\r\nhost: example.test\r\n"
 						  "User-Agent: custom/1\r\n\r\n");
-	pthread_mutex_unlock(&h->srv->mu);
 	h_destroy(h);
 }
 
@@ -944,15 +498,18 @@ static void test_bad_env_header_fails_create(void **state)
 	static const char *hdrs2[] = {"X-A: b\r\nX-Evil: 1", NULL};
 
 	h->env.headers = hdrs;
-	assert_int_equal(h->ops->create(&h->tr, &fake_host, fake_opts, &h->env), PG_EINVAL);
+	assert_int_equal(h->ops->create(&h->tr, &fake_host, fake_options_get(&h->opts), &h->env),
+			 PG_EINVAL);
 	assert_null(h->tr);
-	assert_non_null(strstr(last_error, "bad header line"));
+	assert_non_null(strstr(fake_host_last_error(), "bad header line"));
 	h->env.headers = hdrs2;
-	assert_int_equal(h->ops->create(&h->tr, &fake_host, fake_opts, &h->env), PG_EINVAL);
+	assert_int_equal(h->ops->create(&h->tr, &fake_host, fake_options_get(&h->opts), &h->env),
+			 PG_EINVAL);
 	h->env.base_url = "https://127.0.0.1/";
 	h->env.headers = NULL;
-	assert_int_equal(h->ops->create(&h->tr, &fake_host, fake_opts, &h->env), PG_EINVAL);
-	assert_int_equal(live_allocs, 0);
+	assert_int_equal(h->ops->create(&h->tr, &fake_host, fake_options_get(&h->opts), &h->env),
+			 PG_EINVAL);
+	assert_int_equal(fake_host_live_allocs(), 0);
 	h->destroyed = 1;
 }
 
@@ -971,8 +528,8 @@ static void test_sequential_requests_reuse_one_connection(void **state)
 		assert_string_equal(h->x[i].body, "{\"hello\":\"world\"}");
 		assert_int_equal(h->x[i].new_connection, i == 0);
 	}
-	assert_int_equal(server_get(h->srv, &h->srv->accepts), 1);
-	assert_int_equal(server_get(h->srv, &h->srv->requests), 20);
+	assert_int_equal(test_server_accepts(h->srv), 1);
+	assert_int_equal(test_server_requests(h->srv), 20);
 	h_destroy(h);
 }
 
@@ -992,7 +549,7 @@ static void test_head_response_has_no_body_and_keeps_the_connection(void **state
 	assert_int_equal(b->fail, PG_FAIL_NONE);
 	assert_string_equal(b->body, "{\"hello\":\"world\"}");
 	assert_int_equal(b->new_connection, 0);
-	assert_int_equal(server_get(h->srv, &h->srv->accepts), 1);
+	assert_int_equal(test_server_accepts(h->srv), 1);
 	h_destroy(h);
 }
 
@@ -1049,7 +606,7 @@ static void test_large_body_is_sent_whole_across_partial_writes(void **state)
 		assert_string_equal(x->body, want);
 		assert_int_equal(x->new_connection, round == 0);
 	}
-	assert_int_equal(server_get(h->srv, &h->srv->accepts), 1);
+	assert_int_equal(test_server_accepts(h->srv), 1);
 	h_destroy(h);
 	free(big);
 }
@@ -1084,8 +641,8 @@ static void test_request_is_retried_once_when_server_dropped_idle_connection(voi
 	assert_int_equal(b->fail, PG_FAIL_NONE);
 	assert_string_equal(b->body, "{\"hello\":\"world\"}");
 	assert_int_equal(b->new_connection, 1);
-	assert_int_equal(server_get(h->srv, &h->srv->accepts), 2);
-	assert_int_equal(server_get(h->srv, &h->srv->requests), 3);
+	assert_int_equal(test_server_accepts(h->srv), 2);
+	assert_int_equal(test_server_requests(h->srv), 3);
 	h_destroy(h);
 }
 
@@ -1103,8 +660,8 @@ static void test_retry_happens_only_once(void **state)
 	assert_int_equal(b->fail, PG_FAIL_NETWORK);
 	assert_string_equal(b->msg, "connection closed before the response started");
 	assert_int_equal(b->headers_calls, 0);
-	assert_int_equal(server_get(h->srv, &h->srv->accepts), 2);
-	assert_int_equal(server_get(h->srv, &h->srv->requests), 3);
+	assert_int_equal(test_server_accepts(h->srv), 2);
+	assert_int_equal(test_server_requests(h->srv), 3);
 	h_destroy(h);
 }
 
@@ -1121,7 +678,7 @@ static void test_idle_connection_closed_by_server_is_replaced(void **state)
 	run_until(h, 2);
 	assert_int_equal(b->fail, PG_FAIL_NONE);
 	assert_int_equal(b->new_connection, 1);
-	assert_int_equal(server_get(h->srv, &h->srv->accepts), 2);
+	assert_int_equal(test_server_accepts(h->srv), 2);
 	h_destroy(h);
 }
 
@@ -1145,7 +702,7 @@ static void test_connection_close_and_http10_are_not_reused(void **state)
 	assert_int_equal(a->new_connection, 1);
 	assert_int_equal(b->new_connection, 1);
 	assert_int_equal(c->new_connection, 1);
-	assert_int_equal(server_get(h->srv, &h->srv->accepts), 3);
+	assert_int_equal(test_server_accepts(h->srv), 3);
 	h_destroy(h);
 }
 
@@ -1209,7 +766,7 @@ static void test_timeout_closes_the_connection(void **state)
 	run_until(h, 2);
 	assert_int_equal(b->fail, PG_FAIL_NONE);
 	assert_int_equal(b->new_connection, 1); /* the timed-out one was closed */
-	assert_int_equal(server_get(h->srv, &h->srv->accepts), 2);
+	assert_int_equal(test_server_accepts(h->srv), 2);
 	h_destroy(h);
 }
 
@@ -1286,7 +843,7 @@ static void test_unresolvable_host_is_a_connect_failure(void **state)
 static void test_hostname_and_ipv6_literal(void **state)
 {
 	harness *h = *state;
-	server *v6;
+	test_server *v6;
 	xfer *x;
 
 	snprintf(h->base_url, sizeof(h->base_url), "http://localhost:%d", h->srv->port);
@@ -1296,7 +853,7 @@ static void test_hostname_and_ipv6_literal(void **state)
 	assert_int_equal(x->fail, PG_FAIL_NONE);
 	h_destroy(h);
 
-	v6 = server_start(AF_INET6);
+	v6 = test_server_start(AF_INET6, handle, NULL);
 	if (v6 == NULL)
 		return; /* no IPv6 loopback here */
 	h->destroyed = 0;
@@ -1306,12 +863,9 @@ static void test_hostname_and_ipv6_literal(void **state)
 	run_until(h, 2);
 	assert_int_equal(x->fail, PG_FAIL_NONE);
 	assert_string_equal(x->body, "{\"hello\":\"world\"}");
-	pthread_mutex_lock(&v6->mu);
-	v6->last_request[v6->last_len] = '\0';
-	assert_non_null(strstr(v6->last_request, "\r\nHost: [::1]:"));
-	pthread_mutex_unlock(&v6->mu);
+	assert_non_null(strstr(last_request(v6), "\r\nHost: [::1]:"));
 	h_destroy(h);
-	server_stop(v6);
+	test_server_stop(v6);
 }
 
 static void test_body_cap_is_a_protocol_failure(void **state)
@@ -1319,7 +873,7 @@ static void test_body_cap_is_a_protocol_failure(void **state)
 	harness *h = *state;
 	xfer *x;
 
-	opt_max_body = 100;
+	fake_options_set(&h->opts, "max_body_bytes", "100");
 	h_create(h);
 	x = start_req(h, "GET", "/big", NULL);
 	run_until(h, 1);
@@ -1358,7 +912,7 @@ static void test_requests_beyond_max_connections_wait_for_one(void **state)
 		fresh += h->x[i].new_connection;
 	}
 	assert_int_equal(fresh, 3);
-	assert_int_equal(server_get(h->srv, &h->srv->accepts), 3);
+	assert_int_equal(test_server_accepts(h->srv), 3);
 	h_destroy(h);
 }
 
@@ -1415,7 +969,7 @@ static void test_destroy_from_inside_a_done_callback(void **state)
 	h->destroy_on_done = 1;
 	run_until(h, 1);
 	assert_int_equal(h->x[1].fail, PG_FAIL_NONE);
-	assert_int_equal(live_allocs, 0);
+	assert_int_equal(fake_host_live_allocs(), 0);
 	for (i = 0; i < 5; i++)
 		event_base_loop(h->base, EVLOOP_NONBLOCK);
 	assert_int_equal(h->done_count, 1);

@@ -16,151 +16,9 @@
 #include <cmocka.h>
 
 #include "perfgate/plugin.h"
+#include "support/fake_host.h"
 
 const pg_plugin_desc *pg_builtin_http(void);
-
-/* ---- fake host ---------------------------------------------------------- */
-
-static long live_allocs; /* host allocations not yet freed */
-static char last_error[512];
-
-static void fake_log(pg_log_level level, const char *plugin, const char *fmt, ...)
-{
-	(void)level;
-	(void)plugin;
-	(void)fmt;
-}
-
-static void *fake_alloc(size_t size)
-{
-	void *p = malloc(size ? size : 1);
-
-	if (p)
-		live_allocs++;
-	return p;
-}
-
-static void *fake_calloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (p)
-		live_allocs++;
-	return p;
-}
-
-static void *fake_realloc(void *ptr, size_t size)
-{
-	void *p = realloc(ptr, size ? size : 1);
-
-	if (p && !ptr)
-		live_allocs++;
-	return p;
-}
-
-static void fake_free(void *ptr)
-{
-	if (ptr)
-		live_allocs--;
-	free(ptr);
-}
-
-static char *fake_strdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = fake_alloc(n);
-
-	if (p)
-		memcpy(p, s, n);
-	return p;
-}
-
-static pg_ns fake_now(void)
-{
-	return 0;
-}
-
-/* Options set by a test, else the plugin table's default. Reading an option
- * the table does not declare fails the test. */
-typedef struct fake_options {
-	const pg_option_spec *specs;
-	const char *names[8];
-	const char *values[8];
-	int count;
-} fake_options;
-
-static const char *opt_lookup(const pg_options *opts, const char *name)
-{
-	const fake_options *fo = (const fake_options *)(const void *)opts;
-
-	for (int i = 0; i < fo->count; i++)
-		if (strcmp(fo->names[i], name) == 0)
-			return fo->values[i];
-	for (const pg_option_spec *s = fo->specs; s && s->name; s++)
-		if (strcmp(s->name, name) == 0)
-			return s->default_value;
-	fail_msg("plugin read option '%s' that its table does not declare", name);
-	return NULL;
-}
-
-static const char *fake_opt_string(const pg_options *opts, const char *name)
-{
-	return opt_lookup(opts, name);
-}
-
-static int64_t fake_opt_int(const pg_options *opts, const char *name)
-{
-	const char *v = opt_lookup(opts, name);
-
-	return v ? strtoll(v, NULL, 10) : 0;
-}
-
-static double fake_opt_double(const pg_options *opts, const char *name)
-{
-	const char *v = opt_lookup(opts, name);
-
-	return v ? strtod(v, NULL) : 0.0;
-}
-
-static int fake_opt_bool(const pg_options *opts, const char *name)
-{
-	const char *v = opt_lookup(opts, name);
-
-	return v && strcmp(v, "true") == 0;
-}
-
-static pg_ns fake_opt_duration(const pg_options *opts, const char *name)
-{
-	(void)opt_lookup(opts, name);
-	return 0;
-}
-
-static void fake_set_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
-	va_end(ap);
-}
-
-static const pg_host_api host = {
-    .version = PG_HOST_API_VERSION,
-    .size = sizeof(pg_host_api),
-    .log = fake_log,
-    .alloc = fake_alloc,
-    .calloc = fake_calloc,
-    .realloc = fake_realloc,
-    .free = fake_free,
-    .strdup = fake_strdup,
-    .now_ns = fake_now,
-    .opt_string = fake_opt_string,
-    .opt_int = fake_opt_int,
-    .opt_double = fake_opt_double,
-    .opt_bool = fake_opt_bool,
-    .opt_duration = fake_opt_duration,
-    .set_error = fake_set_error,
-};
 
 static const pg_adapter_ops *ops(void)
 {
@@ -173,28 +31,23 @@ static const pg_adapter_ops *ops(void)
  * returns create's result and the instance through *out. */
 static int try_create(void **out, const char *url, ...)
 {
-	fake_options fo = {.specs = pg_builtin_http()->options};
+	fake_options fo;
 	pg_target_info target = {.url = url, .model = NULL};
-	const char *name;
 	va_list ap;
 
+	fake_options_init(&fo, pg_builtin_http()->options);
 	va_start(ap, url);
-	while ((name = va_arg(ap, const char *)) != NULL) {
-		assert_true(fo.count < 8);
-		fo.names[fo.count] = name;
-		fo.values[fo.count] = va_arg(ap, const char *);
-		fo.count++;
-	}
+	fake_options_set_list(&fo, ap);
 	va_end(ap);
 	*out = NULL;
-	return ops()->create(out, &host, (const pg_options *)(const void *)&fo, &target);
+	return ops()->create(out, &fake_host, fake_options_get(&fo), &target);
 }
 
 /* Frees what build() returned, as the host does. */
 static void free_request(pg_request *req)
 {
-	host.free(req->url);
-	host.free(req->body);
+	fake_host.free(req->url);
+	fake_host.free(req->body);
 	memset(req, 0, sizeof(*req));
 }
 
@@ -210,21 +63,6 @@ static void write_temp(char *path, size_t path_size, const char *data, size_t le
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, data, len), (ssize_t)len);
 	assert_int_equal(close(fd), 0);
-}
-
-static int reset(void **state)
-{
-	(void)state;
-	live_allocs = 0;
-	last_error[0] = '\0';
-	return 0;
-}
-
-static int no_leaks(void **state)
-{
-	(void)state;
-	assert_int_equal(live_allocs, 0);
-	return 0;
 }
 
 /* ---- descriptor --------------------------------------------------------- */
@@ -426,8 +264,8 @@ static void test_missing_body_file_fails_naming_the_path(void **state)
 	    try_create(&inst, TARGET, "method", "POST", "body", "@/nonexistent/pg-body.json", NULL),
 	    PG_EIO);
 	assert_null(inst);
-	assert_non_null(strstr(last_error, "/nonexistent/pg-body.json"));
-	assert_non_null(strstr(last_error, "No such file"));
+	assert_non_null(strstr(fake_host_last_error(), "/nonexistent/pg-body.json"));
+	assert_non_null(strstr(fake_host_last_error(), "No such file"));
 }
 
 static void test_body_file_over_64_mib_is_refused(void **state)
@@ -447,8 +285,8 @@ static void test_body_file_over_64_mib_is_refused(void **state)
 	assert_int_equal(try_create(&inst, TARGET, "method", "POST", "body", opt, NULL), PG_ELIMIT);
 	unlink(path);
 	assert_null(inst);
-	assert_non_null(strstr(last_error, path));
-	assert_non_null(strstr(last_error, "64 MiB"));
+	assert_non_null(strstr(fake_host_last_error(), path));
+	assert_non_null(strstr(fake_host_last_error(), "64 MiB"));
 }
 
 static void test_endless_body_stream_is_cut_at_64_mib(void **state)
@@ -461,8 +299,8 @@ static void test_endless_body_stream_is_cut_at_64_mib(void **state)
 	assert_int_equal(try_create(&inst, TARGET, "method", "POST", "body", "@/dev/zero", NULL),
 			 PG_ELIMIT);
 	assert_null(inst);
-	assert_non_null(strstr(last_error, "/dev/zero"));
-	assert_non_null(strstr(last_error, "64 MiB"));
+	assert_non_null(strstr(fake_host_last_error(), "/dev/zero"));
+	assert_non_null(strstr(fake_host_last_error(), "64 MiB"));
 }
 
 static void test_unknown_method_fails_naming_it_and_the_allowed_ones(void **state)
@@ -472,8 +310,8 @@ static void test_unknown_method_fails_naming_it_and_the_allowed_ones(void **stat
 	(void)state;
 	assert_int_equal(try_create(&inst, TARGET, "method", "FETCH", NULL), PG_EINVAL);
 	assert_null(inst);
-	assert_non_null(strstr(last_error, "'FETCH'"));
-	assert_non_null(strstr(last_error, "OPTIONS"));
+	assert_non_null(strstr(fake_host_last_error(), "'FETCH'"));
+	assert_non_null(strstr(fake_host_last_error(), "OPTIONS"));
 }
 
 static void test_bare_at_sign_body_fails(void **state)
@@ -483,7 +321,7 @@ static void test_bare_at_sign_body_fails(void **state)
 	(void)state;
 	assert_int_equal(try_create(&inst, TARGET, "method", "POST", "body", "@", NULL), PG_EINVAL);
 	assert_null(inst);
-	assert_non_null(strstr(last_error, "body"));
+	assert_non_null(strstr(fake_host_last_error(), "body"));
 }
 
 static void test_header_values_with_line_breaks_are_refused(void **state)
@@ -494,12 +332,12 @@ static void test_header_values_with_line_breaks_are_refused(void **state)
 	assert_int_equal(try_create(&inst, TARGET, "accept", "text/plain\r\nX-Evil: 1", NULL),
 			 PG_EINVAL);
 	assert_null(inst);
-	assert_non_null(strstr(last_error, "accept"));
+	assert_non_null(strstr(fake_host_last_error(), "accept"));
 	assert_int_equal(
 	    try_create(&inst, TARGET, "body", "{}", "content_type", "application/json\nX: y", NULL),
 	    PG_EINVAL);
 	assert_null(inst);
-	assert_non_null(strstr(last_error, "content_type"));
+	assert_non_null(strstr(fake_host_last_error(), "content_type"));
 }
 
 static void test_target_without_url_fails(void **state)
@@ -509,7 +347,7 @@ static void test_target_without_url_fails(void **state)
 	(void)state;
 	assert_int_equal(try_create(&inst, "", NULL), PG_EINVAL);
 	assert_null(inst);
-	assert_non_null(strstr(last_error, "URL"));
+	assert_non_null(strstr(fake_host_last_error(), "URL"));
 }
 
 /* ---- responses ---------------------------------------------------------- */
@@ -630,7 +468,7 @@ static void test_concurrent_responses_have_independent_state(void **state)
 	ops()->destroy(NULL);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, reset, no_leaks)
+#define T(f) cmocka_unit_test_setup_teardown(f, fake_host_setup, fake_host_check_leaks)
 
 int main(void)
 {

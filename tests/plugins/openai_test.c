@@ -16,153 +16,10 @@
 #include <jansson.h>
 
 #include "perfgate/plugin.h"
+#include "support/fake_host.h"
 
 const pg_plugin_desc *pg_builtin_openai_chat(void);
 const pg_plugin_desc *pg_builtin_openai_completions(void);
-
-/* ---- fake host ---------------------------------------------------------- */
-
-static long live_allocs; /* host allocations not yet freed */
-static char last_error[512];
-
-static void fake_log(pg_log_level level, const char *plugin, const char *fmt, ...)
-{
-	(void)level;
-	(void)plugin;
-	(void)fmt;
-}
-
-static void *fake_alloc(size_t size)
-{
-	void *p = malloc(size ? size : 1);
-
-	if (p)
-		live_allocs++;
-	return p;
-}
-
-static void *fake_calloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (p)
-		live_allocs++;
-	return p;
-}
-
-static void *fake_realloc(void *ptr, size_t size)
-{
-	void *p = realloc(ptr, size ? size : 1);
-
-	if (p && !ptr)
-		live_allocs++;
-	return p;
-}
-
-static void fake_free(void *ptr)
-{
-	if (ptr)
-		live_allocs--;
-	free(ptr);
-}
-
-static char *fake_strdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = fake_alloc(n);
-
-	if (p)
-		memcpy(p, s, n);
-	return p;
-}
-
-static pg_ns fake_now(void)
-{
-	return 0;
-}
-
-/* The test's own options object: values set by a test, else the default
- * from the plugin's option table. Asking for an option the table does not
- * declare fails the test. */
-typedef struct fake_options {
-	const pg_option_spec *specs;
-	const char *names[8];
-	const char *values[8];
-	int count;
-} fake_options;
-
-static const char *opt_lookup(const pg_options *opts, const char *name)
-{
-	const fake_options *fo = (const fake_options *)(const void *)opts;
-
-	for (int i = 0; i < fo->count; i++)
-		if (strcmp(fo->names[i], name) == 0)
-			return fo->values[i];
-	for (const pg_option_spec *s = fo->specs; s && s->name; s++)
-		if (strcmp(s->name, name) == 0)
-			return s->default_value;
-	fail_msg("plugin read option '%s' that its table does not declare", name);
-	return NULL;
-}
-
-static const char *fake_opt_string(const pg_options *opts, const char *name)
-{
-	return opt_lookup(opts, name);
-}
-
-static int64_t fake_opt_int(const pg_options *opts, const char *name)
-{
-	const char *v = opt_lookup(opts, name);
-
-	return v ? strtoll(v, NULL, 10) : 0;
-}
-
-static double fake_opt_double(const pg_options *opts, const char *name)
-{
-	const char *v = opt_lookup(opts, name);
-
-	return v ? strtod(v, NULL) : 0.0;
-}
-
-static int fake_opt_bool(const pg_options *opts, const char *name)
-{
-	const char *v = opt_lookup(opts, name);
-
-	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
-}
-
-static pg_ns fake_opt_duration(const pg_options *opts, const char *name)
-{
-	(void)opt_lookup(opts, name);
-	return 0;
-}
-
-static void fake_set_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
-	va_end(ap);
-}
-
-static const pg_host_api host = {
-    .version = PG_HOST_API_VERSION,
-    .size = sizeof(pg_host_api),
-    .log = fake_log,
-    .alloc = fake_alloc,
-    .calloc = fake_calloc,
-    .realloc = fake_realloc,
-    .free = fake_free,
-    .strdup = fake_strdup,
-    .now_ns = fake_now,
-    .opt_string = fake_opt_string,
-    .opt_int = fake_opt_int,
-    .opt_double = fake_opt_double,
-    .opt_bool = fake_opt_bool,
-    .opt_duration = fake_opt_duration,
-    .set_error = fake_set_error,
-};
 
 static const pg_adapter_ops *ops_of(const pg_plugin_desc *d)
 {
@@ -172,40 +29,18 @@ static const pg_adapter_ops *ops_of(const pg_plugin_desc *d)
 /* Creates an instance with defaults plus name=value pairs (NULL-ended). */
 static void *make_inst(const pg_plugin_desc *d, const char *url, const char *model, ...)
 {
-	fake_options fo = {.specs = d->options};
+	fake_options fo;
 	pg_target_info target = {.url = url, .model = model};
 	void *inst = NULL;
-	const char *name;
 	va_list ap;
 
+	fake_options_init(&fo, d->options);
 	va_start(ap, model);
-	while ((name = va_arg(ap, const char *)) != NULL) {
-		assert_true(fo.count < 8);
-		fo.names[fo.count] = name;
-		fo.values[fo.count] = va_arg(ap, const char *);
-		fo.count++;
-	}
+	fake_options_set_list(&fo, ap);
 	va_end(ap);
-	assert_int_equal(
-	    ops_of(d)->create(&inst, &host, (const pg_options *)(const void *)&fo, &target), 0);
+	assert_int_equal(ops_of(d)->create(&inst, &fake_host, fake_options_get(&fo), &target), 0);
 	assert_non_null(inst);
 	return inst;
-}
-
-static int reset(void **state)
-{
-	(void)state;
-	live_allocs = 0;
-	last_error[0] = '\0';
-	return 0;
-}
-
-static int check_no_leaks(void **state)
-{
-	(void)state;
-	if (live_allocs != 0)
-		fail_msg("%ld host allocations were not freed", live_allocs);
-	return 0;
 }
 
 /* ---- requests ----------------------------------------------------------- */
@@ -232,8 +67,8 @@ static json_t *build_body(const pg_plugin_desc *d, void *inst, const pg_work_ite
 		snprintf(url, url_size, "%s", req.url);
 	if (accept)
 		*accept = req.accept;
-	host.free(req.url);
-	host.free(req.body);
+	fake_host.free(req.url);
+	fake_host.free(req.body);
 	return body;
 }
 
@@ -334,11 +169,11 @@ static void chat_invalid_messages_json_is_rejected(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		pg_work_item item = {.messages_json = bad[i], .max_tokens = 8, .stream = 1};
 
-		last_error[0] = '\0';
+		fake_host_clear_error();
 		assert_int_equal(ops_of(d)->build(inst, &item, &req), PG_EINVAL);
 		assert_null(req.url);
 		assert_null(req.body);
-		assert_non_null(strstr(last_error, "messages_json"));
+		assert_non_null(strstr(fake_host_last_error(), "messages_json"));
 	}
 	ops_of(d)->destroy(inst);
 }
@@ -432,16 +267,16 @@ static void url_joins_base_and_path_with_exactly_one_slash(void **state)
 static void create_without_target_url_fails(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_openai_chat();
-	fake_options fo = {.specs = d->options};
+	fake_options fo;
 	pg_target_info target = {.url = NULL, .model = "m"};
 	void *inst = (void *)&fo;
 
 	(void)state;
-	assert_int_equal(
-	    ops_of(d)->create(&inst, &host, (const pg_options *)(const void *)&fo, &target),
-	    PG_EINVAL);
+	fake_options_init(&fo, d->options);
+	assert_int_equal(ops_of(d)->create(&inst, &fake_host, fake_options_get(&fo), &target),
+			 PG_EINVAL);
 	assert_null(inst);
-	assert_non_null(strstr(last_error, "URL"));
+	assert_non_null(strstr(fake_host_last_error(), "URL"));
 }
 
 static void completions_body_has_prompt_and_default_path(void **state)
@@ -477,7 +312,7 @@ static void completions_refuses_chat_messages(void **state)
 	(void)state;
 	assert_int_equal(ops_of(d)->build(inst, &item, &req), PG_EINVAL);
 	assert_null(req.url);
-	assert_non_null(strstr(last_error, "openai-chat"));
+	assert_non_null(strstr(fake_host_last_error(), "openai-chat"));
 	ops_of(d)->destroy(inst);
 }
 
@@ -934,7 +769,7 @@ static void unstreamed_body_over_cap_is_a_protocol_failure(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, reset, check_no_leaks)
+#define T(f) cmocka_unit_test_setup_teardown(f, fake_host_setup, fake_host_check_leaks)
 	    T(chat_streamed_prompt_body_has_model_messages_limit_and_usage_request),
 	    T(chat_unstreamed_body_has_no_stream_options),
 	    T(chat_without_model_sends_no_model_field),
