@@ -49,6 +49,8 @@ typedef struct req_ctx {
 	int parse_failed;
 	pg_ns last_content;
 	pg_ns now;        /* arrival time of the bytes being parsed */
+	int attempt;      /* retries made so far */
+	struct event *retry_timer; /* made on the first retry, kept with the context */
 	pg_request_outcome out;
 } req_ctx;
 
@@ -101,19 +103,27 @@ struct engine {
 };
 
 static void send_due_early(worker *w, pg_ns now);
+static void fatal(worker *w, const char *what);
+static void check_finished(worker *w);
+static int should_retry(const req_ctx *c);
+static void retry_later(req_ctx *c);
 
 /* ---- request contexts --------------------------------------------------- */
 
 static req_ctx *ctx_get(worker *w)
 {
 	req_ctx *c = w->free_ctx;
+	struct event *timer = NULL;
 
-	if (c != NULL)
+	if (c != NULL) {
 		w->free_ctx = c->next_free;
-	else if ((c = malloc(sizeof(*c))) == NULL)
+		timer = c->retry_timer;
+	} else if ((c = malloc(sizeof(*c))) == NULL) {
 		return NULL;
+	}
 	memset(c, 0, sizeof(*c));
 	c->w = w;
+	c->retry_timer = timer;
 	c->out.input_tokens = -1;
 	c->out.output_tokens = -1;
 	return c;
@@ -139,6 +149,8 @@ static void ctx_free_list(worker *w)
 		req_ctx *c = w->free_ctx;
 
 		w->free_ctx = c->next_free;
+		if (c->retry_timer != NULL)
+			event_free(c->retry_timer);
 		free(c);
 	}
 }
@@ -226,7 +238,6 @@ static void on_body(void *ctx, const char *data, size_t len, pg_ns at)
 
 static int may_start(worker *w, pg_ns now, int *phase);
 static int issue(worker *w, pg_ns scheduled, int phase);
-static void check_finished(worker *w);
 
 static int64_t second_of(const engine *e, pg_ns t)
 {
@@ -304,6 +315,10 @@ static void on_done(void *ctx, pg_error_class fail, const char *message, pg_ns a
 				sink_fail(c, PG_FAIL_PROTOCOL, pg_error_last());
 		}
 	}
+	if (should_retry(c)) {
+		retry_later(c);
+		return;
+	}
 	atomic_fetch_sub(&w->in_flight, 1);
 	record_outcome(w, c);
 	ctx_put(w, c);
@@ -320,6 +335,78 @@ static void on_done(void *ctx, pg_error_class fail, const char *message, pg_ns a
 }
 
 static const pg_transfer_events transfer_events = {on_headers, on_body, on_done};
+
+/* ---- retries ------------------------------------------------------------ */
+
+/* Connection failures and the statuses clients conventionally retry. */
+static int should_retry(const req_ctx *c)
+{
+	const engine *e = c->w->eng;
+	int s = c->out.http_status;
+
+	if (c->attempt >= e->load->retries || atomic_load(&e->stop) || c->w->fatal)
+		return 0;
+	switch (c->out.fail) {
+	case PG_FAIL_CONNECT:
+	case PG_FAIL_NETWORK:
+		return 1;
+	case PG_FAIL_HTTP:
+		return s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
+	default:
+		return 0;
+	}
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	req_ctx *c = arg;
+	worker *w = c->w;
+
+	(void)fd;
+	(void)what;
+	if (w->eng->tops->start(w->transport, &c->req, c, &transfer_events) < 0) {
+		atomic_fetch_sub(&w->in_flight, 1);
+		ctx_put(w, c);
+		fatal(w, "the transport could not resend a request");
+		check_finished(w);
+	}
+}
+
+/* Sends the same request again after retry_backoff x 2^attempt. The
+ * latency stays measured from the original scheduled start. */
+static void retry_later(req_ctx *c)
+{
+	worker *w = c->w;
+	pg_ns wait = w->eng->load->retry_backoff << c->attempt;
+	struct timeval tv;
+
+	c->attempt++;
+	if (c->phase == PHASE_MEASURED)
+		w->rec->retries++;
+	if (c->parse != NULL)
+		w->eng->aops->parse_free(c->parse);
+	c->parse = NULL;
+	c->parse_failed = 0;
+	c->status = 0;
+	c->last_content = 0;
+	c->out.first_content = c->out.last_byte = 0;
+	c->out.fail = PG_FAIL_NONE;
+	c->out.http_status = 0;
+	c->out.content_chunks = 0;
+	c->out.input_tokens = c->out.output_tokens = -1;
+	if (c->retry_timer == NULL)
+		c->retry_timer = evtimer_new(w->base, on_retry, c);
+	if (c->retry_timer == NULL) {
+		atomic_fetch_sub(&w->in_flight, 1);
+		ctx_put(w, c);
+		pg_error_set("out of memory");
+		fatal(w, "cannot schedule a retry");
+		return;
+	}
+	tv.tv_sec = (time_t)(wait / PG_NS_PER_S);
+	tv.tv_usec = (suseconds_t)((wait % PG_NS_PER_S) / 1000);
+	evtimer_add(c->retry_timer, &tv);
+}
 
 /* ---- scheduling ---------------------------------------------------------- */
 

@@ -99,6 +99,11 @@ static const pg_metric_def catalogue[] = {
 	{"requests.dropped", PG_MU_COUNT, 0, PG_LOWER_IS_BETTER, "Arrivals not sent",
 	 "open-loop arrivals that were due while max_in_flight requests were already in "
 	 "flight; they are counted here, never sent late."},
+	{"requests.retries", PG_MU_COUNT, 0, PG_LOWER_IS_BETTER, "Retries",
+	 "extra attempts made by measured requests when `load.retries` is set: after a "
+	 "connect or network failure, or a 429, 500, 502, 503 or 504, a request is sent "
+	 "again after retry_backoff x 2^n. A retried request counts once, with the outcome "
+	 "of its last attempt and its latency from the original scheduled start."},
 	{"connections.opened", PG_MU_COUNT, 0, PG_LOWER_IS_BETTER, "New connections",
 	 "connections opened by measured requests (keep-alive reuse keeps this near the "
 	 "concurrency)."},
@@ -320,6 +325,7 @@ static int count_value(double *out, const pg_recorder *r, const char *name)
 		{"requests.late", offsetof(pg_recorder, late)},
 		{"requests.dropped", offsetof(pg_recorder, dropped)},
 		{"connections.opened", offsetof(pg_recorder, connections)},
+		{"requests.retries", offsetof(pg_recorder, retries)},
 	};
 	size_t i;
 

@@ -143,6 +143,7 @@ int pg_recorder_merge(pg_recorder *dst, const pg_recorder *src)
 	dst->late += src->late;
 	dst->dropped += src->dropped;
 	dst->connections += src->connections;
+	dst->retries += src->retries;
 	dst->goodput += src->goodput;
 	dst->goodput_in_window += src->goodput_in_window;
 	if (dst->window_start == 0 || (src->window_start != 0 && src->window_start < dst->window_start))

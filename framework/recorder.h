@@ -66,6 +66,7 @@ typedef struct pg_recorder {
 	int64_t late;        /* measured sends more than PG_LATE_SEND_NS behind schedule */
 	int64_t dropped;     /* measured arrivals not sent: the in-flight cap was reached */
 	int64_t connections; /* connections opened by measured requests */
+	int64_t retries;     /* extra attempts made by measured requests */
 	int64_t goodput;     /* successes that met every goodput objective */
 	int64_t goodput_in_window; /* of those, completed inside the window */
 

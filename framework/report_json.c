@@ -127,6 +127,7 @@ static json_t *metrics_json(const pg_scenario_result *sr)
 	json_object_set_new(req, "late", json_integer(rec->late));
 	set_num(req, "late_rate", scalar(ms, "requests.late_rate"));
 	json_object_set_new(req, "dropped", json_integer(rec->dropped));
+	json_object_set_new(req, "retries", json_integer(rec->retries));
 	json_object_set_new(m, "requests", req);
 	json_object_set_new(m, "connections", json_integer(rec->connections));
 	set_num(good, "rate", scalar(ms, "goodput.rate"));

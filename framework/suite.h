@@ -88,6 +88,9 @@ typedef struct pg_load {
 	pg_ns spike_start;   /* offsets in the window of the last spike, 0/0 if none */
 	pg_ns spike_end;
 	uint64_t seed;       /* arrival randomness, default 1 */
+	int64_t retries;     /* attempts after a retryable failure (connect, network,
+			      * 429, 500, 502, 503, 504), default 0 */
+	pg_ns retry_backoff; /* wait before the first retry, doubled each time; 100ms */
 } pg_load;
 
 /* A capacity sweep: the scenario runs once per level with concurrency (or

@@ -24,7 +24,8 @@
 
 static const char *const load_keys[] = {
     "concurrency", "rate",     "stages", "trace",    "arrival", "burstiness", "max_in_flight",
-    "duration",	   "requests", "warmup", "cooldown", "timeout", "seed"};
+    "duration",	   "requests", "warmup", "cooldown", "timeout", "seed", "retries",
+    "retry_backoff"};
 /* The keys that choose the model, in the order messages name them. */
 static const char *const model_keys[] = {"concurrency", "rate", "stages", "trace"};
 static const char *const arrival_names[] = {"constant", "poisson", "gamma"};
@@ -534,6 +535,7 @@ int pg_load_from_yaml(pg_load *ld, const pg_yaml_node *map, const char *suite_pa
 	ld->arrival = PG_ARRIVAL_POISSON;
 	ld->burstiness = 1;
 	ld->timeout = 60 * PG_NS_PER_S;
+	ld->retry_backoff = 100 * PG_NS_PER_MS;
 	ld->seed = 1;
 	rc = pg_yaml_want(map, PG_YAML_MAP, "load");
 	if (rc == 0)
@@ -581,6 +583,10 @@ int pg_load_from_yaml(pg_load *ld, const pg_yaml_node *map, const char *suite_pa
 		rc = pg_yaml_int(&seed, n, "seed", 0, INT64_MAX);
 		ld->seed = (uint64_t)seed;
 	}
+	if (rc == 0 && (n = pg_yaml_opt(map, "retries")) != NULL)
+		rc = pg_yaml_int(&ld->retries, n, "retries", 0, 10);
+	if (rc == 0 && (n = pg_yaml_opt(map, "retry_backoff")) != NULL)
+		rc = pg_yaml_duration(&ld->retry_backoff, n, "retry_backoff", 0);
 	return rc;
 }
 
