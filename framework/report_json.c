@@ -335,6 +335,7 @@ json_t *pg_report_json_build(const pg_run_result *run)
 	json_object_set_new(doc, "suite_file", json_string(run->suite->path));
 	json_object_set_new(doc, "started_at", json_string(run->started_at));
 	json_object_set_new(target, "adapter", json_string(t->adapter));
+	json_object_set_new(target, "transport", json_string(t->transport));
 	json_object_set_new(target, "url", json_string(run->target));
 	json_object_set_new(target, "model", t->model ? json_string(t->model) : json_null());
 	json_object_set_new(doc, "target", target);

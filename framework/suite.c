@@ -326,9 +326,40 @@ static int find_plugin(const pg_plugin_desc **out, pg_plugin_kind kind, const ch
 	return 0;
 }
 
+static int declares_option(const pg_plugin_desc *d, const char *name)
+{
+	const pg_option_spec *o;
+
+	for (o = d != NULL ? d->options : NULL; o != NULL && o->name != NULL; o++)
+		if (strcmp(o->name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether transport_options asks for something only libcurl offers (an
+ * option curl declares and h1 does not, such as http2 or proxy). */
+static int wants_curl_only(const pg_yaml_node *topts, const pg_suite_load_opts *opts)
+{
+	const pg_plugin_desc *h1, *curl;
+	size_t i;
+
+	if (topts == NULL || topts->kind != PG_YAML_MAP)
+		return 0;
+	h1 = opts->lookup(opts->lookup_ctx, PG_PLUGIN_TRANSPORT, "h1");
+	curl = opts->lookup(opts->lookup_ctx, PG_PLUGIN_TRANSPORT, "curl");
+	for (i = 0; i < topts->n; i++) {
+		const char *key = topts->pairs[i].key->value;
+
+		if (declares_option(curl, key) && !declares_option(h1, key))
+			return 1;
+	}
+	return 0;
+}
+
 /* The transport and its options. "auto" picks the native HTTP/1.1 client
- * for plain http:// (and the mock, which speaks it) and libcurl for the
- * rest, so https works out of the box. */
+ * for plain http:// (and the mock, which speaks it) unless transport_options
+ * asks for a libcurl-only feature, and libcurl for the rest, so https works
+ * out of the box. */
 static int load_transport(pg_target *tg, const pg_yaml_node *target, const pg_suite_load_opts *opts)
 {
 	const pg_yaml_node *node = pg_yaml_opt(target, "transport");
@@ -338,7 +369,8 @@ static int load_transport(pg_target *tg, const pg_yaml_node *target, const pg_su
 	if (node != NULL && (rc = pg_yaml_string(&name, node, "transport")) < 0)
 		return rc;
 	if (strcmp(name, "auto") == 0)
-		name = strncmp(tg->url, "http://", 7) == 0 || strncmp(tg->url, "mock://", 7) == 0
+		name = (strncmp(tg->url, "http://", 7) == 0 || strncmp(tg->url, "mock://", 7) == 0) &&
+			       !wants_curl_only(pg_yaml_opt(target, "transport_options"), opts)
 			   ? "h1"
 			   : "curl";
 	tg->transport = strdup(name);

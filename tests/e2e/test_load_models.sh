@@ -28,6 +28,12 @@ for tr in h1 curl; do
 	done
 done
 
+# the transport is chosen per URL, and a libcurl-only option picks curl
+run auto-h1 constant --set scenarios.0.load.duration=200ms
+check "d[\"target\"][\"transport\"] == \"h1\"" "$T/auto-h1/results.json" "auto: h1 for mock://"
+run auto-curl constant --set scenarios.0.load.duration=200ms --set target.transport_options.http2=false
+check "d[\"target\"][\"transport\"] == \"curl\"" "$T/auto-curl/results.json" "auto: curl for an http2 option"
+
 # poisson: the count depends only on the seed
 run pois1 poisson
 run pois2 poisson --workers 2 --transport curl
