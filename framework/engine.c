@@ -191,7 +191,7 @@ static void sink_fail(void *ctx, pg_error_class cls, const char *message)
 		c->out.fail = cls;
 }
 
-static const pg_response_sink sink_proto = {NULL, sink_content, sink_usage, sink_fail};
+static const pg_response_sink sink_proto = {NULL, sink_content, sink_usage, sink_fail, NULL};
 
 /* ---- transfer events ---------------------------------------------------- */
 

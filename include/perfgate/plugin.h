@@ -149,6 +149,10 @@ typedef struct pg_response_sink {
 	void (*usage)(void *ctx, int64_t input_tokens, int64_t output_tokens);
 	/* The response is a failure of the given class; first call wins. */
 	void (*fail)(void *ctx, pg_error_class cls, const char *message);
+	/* Generated text, in order, as it is parsed (for scorers). May be NULL
+	 * when nothing needs the text: adapters must check before calling.
+	 * text need not be NUL-terminated and is only valid during the call. */
+	void (*text)(void *ctx, const char *text, size_t len);
 } pg_response_sink;
 
 /* Operations of an adapter plugin. All return 0 or a negative PG_E code

@@ -388,7 +388,7 @@ static void on_fail(void *ctx, pg_error_class cls, const char *message)
 static void test_content_is_reported_once_on_the_first_non_empty_read(void **state)
 {
 	events ev = {0};
-	pg_response_sink sink = {&ev, on_content, on_usage, on_fail};
+	pg_response_sink sink = {&ev, on_content, on_usage, on_fail, NULL};
 	void *inst, *ps;
 
 	(void)state;
@@ -414,7 +414,7 @@ static void test_content_is_reported_once_on_the_first_non_empty_read(void **sta
 static void test_empty_body_is_success_without_content(void **state)
 {
 	events ev = {0};
-	pg_response_sink sink = {&ev, on_content, on_usage, on_fail};
+	pg_response_sink sink = {&ev, on_content, on_usage, on_fail, NULL};
 	void *inst, *ps;
 
 	(void)state;
@@ -431,7 +431,7 @@ static void test_any_body_is_success_even_malformed_json_or_sse_errors(void **st
 {
 	static const char body[] = "data: {\"error\":{\"message\":\"boom\"}}\n\n<html>";
 	events ev = {0};
-	pg_response_sink sink = {&ev, on_content, on_usage, on_fail};
+	pg_response_sink sink = {&ev, on_content, on_usage, on_fail, NULL};
 	void *inst, *ps;
 
 	(void)state;
@@ -448,8 +448,8 @@ static void test_any_body_is_success_even_malformed_json_or_sse_errors(void **st
 static void test_concurrent_responses_have_independent_state(void **state)
 {
 	events e1 = {0}, e2 = {0};
-	pg_response_sink s1 = {&e1, on_content, on_usage, on_fail};
-	pg_response_sink s2 = {&e2, on_content, on_usage, on_fail};
+	pg_response_sink s1 = {&e1, on_content, on_usage, on_fail, NULL};
+	pg_response_sink s2 = {&e2, on_content, on_usage, on_fail, NULL};
 	void *inst, *p1, *p2;
 
 	(void)state;

@@ -403,7 +403,7 @@ static void parse_response(const pg_plugin_desc *d, void *inst, const char *ctyp
 			   const char *body, size_t len, size_t split, trace *t)
 {
 	const pg_adapter_ops *ops = ops_of(d);
-	pg_response_sink sink = {t, sink_content, sink_usage, sink_fail};
+	pg_response_sink sink = {t, sink_content, sink_usage, sink_fail, NULL};
 	void *ps = NULL;
 
 	memset(t, 0, sizeof(*t));
@@ -748,7 +748,7 @@ static void unstreamed_body_over_cap_is_a_protocol_failure(void **state)
 	size_t piece = 1024 * 1024;
 	char *block = malloc(piece);
 	trace t;
-	pg_response_sink sink = {&t, sink_content, sink_usage, sink_fail};
+	pg_response_sink sink = {&t, sink_content, sink_usage, sink_fail, NULL};
 	void *ps = NULL;
 
 	(void)state;
