@@ -314,6 +314,7 @@ static int run_scenario(pg_scenario_result *sr, pg_engine_opts *eo)
 	if (rc < 0)
 		return rc;
 	sr->measure.rec = sr->run.rec;
+	sr->measure.cost = eo->suite->cost;
 	if (l->spike_end > l->spike_start) {
 		pg_ns w = sr->run.window_offset;
 

@@ -470,6 +470,7 @@ static int issue(worker *w, pg_ns scheduled, int phase)
 		return rc;
 	}
 	c->out.scheduled = scheduled;
+	c->out.max_tokens = e->items[c->item].max_tokens;
 	c->out.sent = pg_now_ns();
 	if ((rc = e->tops->start(w->transport, &c->req, c, &transfer_events)) < 0) {
 		ctx_put(w, c);

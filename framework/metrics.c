@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cost.h"
 #include "error.h"
 
 #define LAT(name_, summary_, formula_) {name_, PG_MU_NS, 1, PG_LOWER_IS_BETTER, summary_, formula_}
@@ -107,6 +108,26 @@ static const pg_metric_def catalogue[] = {
 	{"connections.opened", PG_MU_COUNT, 0, PG_LOWER_IS_BETTER, "New connections",
 	 "connections opened by measured requests (keep-alive reuse keeps this near the "
 	 "concurrency)."},
+	{"tokens.max_tokens_ignored_rate", PG_MU_RATIO, 0, PG_LOWER_IS_BETTER,
+	 "Share of answers longer than max_tokens",
+	 "successful requests sent a max_tokens limit whose answer had more output tokens "
+	 "than the limit / successful requests sent a limit. Non-zero means the server "
+	 "ignored max_tokens, so output lengths (and tpot, throughput, cost) differ from the "
+	 "workload's."},
+	{"cost.per_request", PG_MU_USD, 0, PG_LOWER_IS_BETTER, "Cost per request",
+	 "instance pricing: usd_per_hour x instances / (throughput.rps x 3600); token pricing: "
+	 "(input tokens x input_usd_per_1m + output tokens x output_usd_per_1m) / 1e6 / "
+	 "successful requests; the sum when both are set. Needs a `cost:` section."},
+	{"cost.per_request_at_capacity", PG_MU_USD, 0, PG_LOWER_IS_BETTER,
+	 "Cost per request at the knee",
+	 "cost.per_request with capacity.rps in place of throughput.rps: what a request costs "
+	 "when the fleet runs at its measured capacity. Needs `cost:` and a `sweep`."},
+	{"cost.per_1m_tokens", PG_MU_USD, 0, PG_LOWER_IS_BETTER, "Cost per million output tokens",
+	 "instance pricing: usd_per_hour x instances / (output_tokens_per_s x 3600) x 1e6; "
+	 "token pricing: (input and output token cost) / output tokens x 1e6; the sum when "
+	 "both are set."},
+	{"cost.per_hour_at_load", PG_MU_USD, 0, PG_LOWER_IS_BETTER, "Cost per hour at this load",
+	 "usd_per_hour x instances + token cost per request x throughput.rps x 3600."},
 	{"requests.total", PG_MU_COUNT, 0, PG_HIGHER_IS_BETTER, "Measured requests",
 	 "requests started after warmup and finished (succeeded + failed)."},
 	{"requests.succeeded", PG_MU_COUNT, 0, PG_HIGHER_IS_BETTER, "Successful requests",
@@ -219,6 +240,8 @@ int pg_metric_accepts(const pg_metric_def *m, pg_unit_kind kind)
 		return kind == PG_UNIT_NONE;
 	case PG_MU_TOKENS:
 		return kind == PG_UNIT_TOKENS || kind == PG_UNIT_NONE;
+	case PG_MU_USD:
+		return kind == PG_UNIT_USD || kind == PG_UNIT_NONE;
 	}
 	return 0;
 }
@@ -234,6 +257,8 @@ const char *pg_metric_display_unit(const pg_metric_def *m)
 		return "/s";
 	case PG_MU_TOKENS:
 		return "tokens";
+	case PG_MU_USD:
+		return "$";
 	case PG_MU_COUNT:
 		break;
 	}
@@ -342,6 +367,61 @@ static int count_value(double *out, const pg_recorder *r, const char *name)
 	return 0;
 }
 
+static double window_seconds(const pg_recorder *r);
+
+/* The cost.* metrics; see their formulas in the catalogue. */
+static int cost_value(double *out, const pg_measure *m, const pg_metric_def *def)
+{
+	const pg_recorder *r = m->rec;
+	const pg_cost *c = m->cost;
+	double w = window_seconds(r), rps, tps, fleet, token_total = 0, per_req_tokens = 0;
+	const char *name = def->name;
+
+	if (c == NULL) {
+		pg_error_set("%s needs pricing: add a `cost:` section to the suite", name);
+		return PG_ENOTFOUND;
+	}
+	if (w <= 0 || r->succeeded == 0) {
+		pg_error_set("%s is undefined: no request succeeded in the measured window", name);
+		return PG_ENOTFOUND;
+	}
+	rps = (double)r->completed_in_window / w;
+	tps = (double)r->output_tokens_in_window / w;
+	fleet = c->has_instance ? c->usd_per_hour * (double)c->instances : 0.0;
+	if (c->has_tokens) {
+		token_total = ((double)r->input_tokens * c->usd_per_1m_input +
+			       (double)r->output_tokens * c->usd_per_1m_output) /
+			      1e6;
+		per_req_tokens = token_total / (double)r->succeeded;
+	}
+	if (strcmp(name, "cost.per_hour_at_load") == 0) {
+		*out = fleet + per_req_tokens * rps * 3600.0;
+		return 0;
+	}
+	if (strcmp(name, "cost.per_1m_tokens") == 0) {
+		if (r->output_tokens == 0 || (c->has_instance && tps <= 0)) {
+			pg_error_set("%s is undefined: no output tokens were measured", name);
+			return PG_ENOTFOUND;
+		}
+		*out = (c->has_instance ? fleet / (tps * 3600.0) * 1e6 : 0.0) +
+		       token_total / (double)r->output_tokens * 1e6;
+		return 0;
+	}
+	if (strcmp(name, "cost.per_request_at_capacity") == 0) {
+		if (!m->has_capacity || m->capacity_rps <= 0) {
+			pg_error_set("%s needs a sweep that found a capacity", name);
+			return PG_ENOTFOUND;
+		}
+		rps = m->capacity_rps;
+	}
+	if (c->has_instance && rps <= 0) {
+		pg_error_set("%s is undefined: throughput was zero", name);
+		return PG_ENOTFOUND;
+	}
+	*out = (c->has_instance ? fleet / (rps * 3600.0) : 0.0) + per_req_tokens;
+	return 0;
+}
+
 static int derived_value(double *out, const pg_measure *m, const pg_metric_def *def)
 {
 	if (strncmp(def->name, "capacity.", 9) == 0) {
@@ -377,6 +457,16 @@ int pg_metric_value(double *out, const pg_measure *m, const pg_metric_def *def, 
 		return dist_value(out, h, def, s);
 	if (strncmp(name, "capacity.", 9) == 0 || strcmp(name, "recovery.time") == 0)
 		return derived_value(out, m, def);
+	if (strncmp(name, "cost.", 5) == 0)
+		return cost_value(out, m, def);
+	if (strcmp(name, "tokens.max_tokens_ignored_rate") == 0) {
+		if (r->limited == 0) {
+			pg_error_set("%s is undefined: no successful request was sent a limit", name);
+			return PG_ENOTFOUND;
+		}
+		*out = (double)r->over_limit / (double)r->limited;
+		return 0;
+	}
 	if (count_value(out, r, name))
 		return 0;
 	if (strcmp(name, "throughput.rps") == 0 || strcmp(name, "output_tokens_per_s") == 0 ||

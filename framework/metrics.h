@@ -17,7 +17,8 @@ typedef enum pg_metric_unit {
 	PG_MU_RATIO = 1,  /* fraction; written as % or a bare fraction */
 	PG_MU_PER_S = 2,  /* per second; bare number or "/s" */
 	PG_MU_COUNT = 3,  /* plain count */
-	PG_MU_TOKENS = 4  /* token count */
+	PG_MU_TOKENS = 4, /* token count */
+	PG_MU_USD = 5     /* US dollars; written $0.002 or a bare number */
 } pg_metric_unit;
 
 typedef enum pg_direction {
@@ -65,8 +66,11 @@ double pg_metric_to_display(const pg_metric_def *m, double canonical);
 
 /* Everything a scenario measured: the recorder plus values derived at the
  * scenario level (capacity from a sweep, recovery after a spike). */
+struct pg_cost;
+
 typedef struct pg_measure {
 	const pg_recorder *rec;
+	const struct pg_cost *cost; /* the suite's pricing, NULL if none */
 	int has_capacity;      /* a sweep ran */
 	double capacity_rps;   /* throughput at the knee */
 	double capacity_load;  /* concurrency (or offered rate) at the knee */

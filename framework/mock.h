@@ -70,6 +70,8 @@ typedef struct pg_mock_config {
 	double speed;		     /* time multiplier on every delay: 2 = twice as slow */
 	double run_noise;	     /* sigma of a lognormal per-run factor on speed (0: none) */
 	char truth_log[PG_MOCK_PATH_MAX]; /* "" or a file: one line per finished request */
+	int64_t ignore_max_tokens;   /* 1: answer output_tokens even past max_tokens, like a
+				      * server that ignores the limit */
 } pg_mock_config;
 
 #define PG_MOCK_CONFIG_VERSION 2

@@ -57,6 +57,7 @@ static const mock_key mock_keys[] = {
     {"speed", KEY_DOUBLE, offsetof(pg_mock_config, speed), 0.001, 1000},
     {"run_noise", KEY_DOUBLE, offsetof(pg_mock_config, run_noise), 0, 1},
     {"truth_log", KEY_PATH, offsetof(pg_mock_config, truth_log), 0, 0},
+    {"ignore_max_tokens", KEY_INT, offsetof(pg_mock_config, ignore_max_tokens), 0, 1},
 };
 
 #define N_KEYS (sizeof(mock_keys) / sizeof(mock_keys[0]))
@@ -553,7 +554,7 @@ int pg_mock_request_parse(pg_mock_request *out, const pg_mock_config *cfg, int c
 		n = out->max_tokens;
 	else
 		n = MOCK_DEFAULT_TOKENS;
-	if (out->max_tokens > 0 && n >= out->max_tokens) {
+	if (out->max_tokens > 0 && n >= out->max_tokens && !cfg->ignore_max_tokens) {
 		n = out->max_tokens;
 		out->hit_limit = 1;
 	}

@@ -80,6 +80,11 @@ int pg_recorder_add(pg_recorder *r, const pg_request_outcome *o)
 		r->tokens_by_source[PG_TOKENS_CHUNKS]++;
 	}
 	r->output_tokens += out_tokens;
+	if (o->max_tokens > 0) {
+		r->limited++;
+		if (out_tokens > o->max_tokens)
+			r->over_limit++;
+	}
 	if (o->input_tokens >= 0)
 		r->input_tokens += o->input_tokens;
 	e2e = clamp_ns(o->last_byte - o->scheduled);
@@ -144,6 +149,8 @@ int pg_recorder_merge(pg_recorder *dst, const pg_recorder *src)
 	dst->dropped += src->dropped;
 	dst->connections += src->connections;
 	dst->retries += src->retries;
+	dst->limited += src->limited;
+	dst->over_limit += src->over_limit;
 	dst->goodput += src->goodput;
 	dst->goodput_in_window += src->goodput_in_window;
 	if (dst->window_start == 0 || (src->window_start != 0 && src->window_start < dst->window_start))

@@ -31,6 +31,7 @@ typedef struct pg_request_outcome {
 	int64_t input_tokens;  /* < 0: unknown */
 	int64_t output_tokens; /* as reported by usage; < 0: unknown */
 	int new_connection;    /* the request opened a connection */
+	int64_t max_tokens;    /* the output limit sent, <= 0: none */
 } pg_request_outcome;
 
 /* Per-request service-level objective for goodput; 0 means "not set". */
@@ -67,6 +68,8 @@ typedef struct pg_recorder {
 	int64_t dropped;     /* measured arrivals not sent: the in-flight cap was reached */
 	int64_t connections; /* connections opened by measured requests */
 	int64_t retries;     /* extra attempts made by measured requests */
+	int64_t limited;     /* successes that were sent a max_tokens limit */
+	int64_t over_limit;  /* of those, answers longer than the limit */
 	int64_t goodput;     /* successes that met every goodput objective */
 	int64_t goodput_in_window; /* of those, completed inside the window */
 

@@ -54,8 +54,11 @@ static const char *fmt_value(char *buf, size_t size, const pg_metric_def *m, dou
 {
 	const char *unit = pg_metric_display_unit(m);
 
-	snprintf(buf, size, "%.*f%s%s", fabs(display) >= 1000 ? 0 : 3, display, *unit ? " " : "",
-		 unit);
+	if (m->unit == PG_MU_USD)
+		snprintf(buf, size, "%s$%.6f", display < 0 ? "-" : "", fabs(display));
+	else
+		snprintf(buf, size, "%.*f%s%s", fabs(display) >= 1000 ? 0 : 3, display,
+			 *unit ? " " : "", unit);
 	return buf;
 }
 
@@ -169,6 +172,17 @@ static void print_scenario(FILE *out, const pg_scenario_result *sr, int color)
 		fprintf(out, "  generator: %lld sends late by over 1 ms, %lld arrivals dropped at "
 			     "the in-flight cap\n",
 			(long long)rec->late, (long long)rec->dropped);
+	if (ms->cost != NULL) {
+		double req = 0, hour = 0;
+
+		if (pg_metric_value(&req, ms, pg_metric_find("cost.per_request"), &none) == 0 &&
+		    pg_metric_value(&hour, ms, pg_metric_find("cost.per_hour_at_load"), &none) == 0)
+			fprintf(out, "  cost: $%.6f per request, $%.2f per hour at this load\n", req,
+				hour);
+	}
+	if (rec->over_limit)
+		fprintf(out, "  max_tokens: %lld of %lld answers were longer than the limit sent\n",
+			(long long)rec->over_limit, (long long)rec->limited);
 	if (sr->run.first_connect_error[0])
 		fprintf(out, "  first connect error: %s\n", sr->run.first_connect_error);
 	if (sr->levels != NULL)

@@ -139,6 +139,9 @@ static json_t *metrics_json(const pg_scenario_result *sr)
 	json_object_set_new(src, "usage", json_integer(rec->tokens_by_source[PG_TOKENS_USAGE]));
 	json_object_set_new(src, "chunks", json_integer(rec->tokens_by_source[PG_TOKENS_CHUNKS]));
 	json_object_set_new(tok, "requests_by_source", src);
+	json_object_set_new(tok, "max_tokens_limited", json_integer(rec->limited));
+	json_object_set_new(tok, "max_tokens_exceeded", json_integer(rec->over_limit));
+	set_num(tok, "max_tokens_ignored_rate", scalar(ms, "tokens.max_tokens_ignored_rate"));
 	json_object_set_new(tok, "source",
 			    json_string(rec->tokens_by_source[0] && rec->tokens_by_source[1]
 					    ? "mixed"
@@ -146,6 +149,16 @@ static json_t *metrics_json(const pg_scenario_result *sr)
 					    : rec->tokens_by_source[1]   ? "chunks"
 									 : "none"));
 	json_object_set_new(m, "tokens", tok);
+	if (ms->cost != NULL) {
+		json_t *cost = json_object();
+
+		set_num(cost, "per_request", scalar(ms, "cost.per_request"));
+		set_num(cost, "per_request_at_capacity", scalar(ms, "cost.per_request_at_capacity"));
+		set_num(cost, "per_1m_tokens", scalar(ms, "cost.per_1m_tokens"));
+		set_num(cost, "per_hour_at_load", scalar(ms, "cost.per_hour_at_load"));
+		json_object_set_new(cost, "unit", json_string("USD"));
+		json_object_set_new(m, "cost", cost);
+	}
 	if (ms->has_capacity) {
 		json_t *cap = json_object();
 

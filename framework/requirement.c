@@ -131,6 +131,8 @@ static const char *unit_wanted(const pg_metric_def *m)
 		return "a plain count";
 	case PG_MU_TOKENS:
 		return "a token count";
+	case PG_MU_USD:
+		return "an amount of dollars such as $0.002";
 	}
 	return "another unit";
 }

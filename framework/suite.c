@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cost.h"
 #include "error.h"
 #include "options.h"
 #include "suggest.h"
@@ -24,7 +25,8 @@
 /* Longest suite or scenario name. */
 #define NAME_MAX_LEN 100
 
-static const char *const top_keys[] = {"version", "name", "target", "workload", "scenarios"};
+static const char *const top_keys[] = {"version",  "name",	   "target",
+				       "workload", "scenarios", "cost"};
 static const char *const target_keys[] = {
     "adapter", "url", "model", "headers", "options", "transport", "transport_options"};
 static const char *const scenario_keys[] = {"name", "load", "sweep", "goodput", "requirements"};
@@ -659,6 +661,8 @@ static int load_tree(pg_suite *s, pg_yaml_tree *t, const pg_suite_load_opts *opt
 	}
 	if (rc == 0)
 		rc = load_scenarios(s, t->root);
+	if (rc == 0 && pg_yaml_opt(t->root, "cost") != NULL)
+		rc = pg_cost_from_yaml(&s->cost, pg_yaml_opt(t->root, "cost"));
 	return rc;
 }
 
@@ -743,6 +747,7 @@ void pg_suite_free(pg_suite *s)
 		free(s->scenarios[i].reqs);
 	}
 	free(s->scenarios);
+	free(s->cost);
 	free(s);
 }
 

@@ -36,6 +36,10 @@ typedef struct pg_prompt {
 	char *prompt;        /* plain prompt, or NULL */
 	char *messages_json; /* compact JSON array, or NULL */
 	int64_t max_tokens;  /* <= 0: use the workload's */
+	char *expected;      /* reference answer for scoring (dataset "expected" or
+			      * "answer", the next ShareGPT gpt turn), or NULL */
+	char *metadata_json; /* compact JSON object of the item's other dataset
+			      * fields (e.g. {"id": "x"}), or NULL */
 } pg_prompt;
 
 typedef struct pg_workload {
@@ -43,7 +47,8 @@ typedef struct pg_workload {
 	size_t n_items;
 	int64_t max_tokens; /* default 128 */
 	int stream;         /* default 1 */
-	char *dataset;      /* JSONL path as resolved (relative to the suite), or NULL */
+	char *dataset;      /* dataset path as resolved (relative to the suite) when the
+			     * workload is one dataset, or NULL */
 } pg_workload;
 
 typedef enum pg_load_model {
@@ -120,6 +125,7 @@ typedef struct pg_suite {
 	pg_workload workload;
 	pg_scenario *scenarios;
 	size_t n_scenarios;
+	struct pg_cost *cost; /* `cost:` pricing (cost.h), NULL if none */
 } pg_suite;
 
 /* Finds a plugin descriptor of a kind by name; NULL (with pg_error_last()

@@ -302,6 +302,31 @@ static void report_content(openai_parse *ps)
 		ps->sink->content(ps->sink->ctx, 1);
 }
 
+/*
+ * Hands the answer text of one choice to the sink's optional text callback:
+ * delta.content in a chunk, message.content in a whole chat response, text
+ * in completions. Only the first choice is passed (in a stream: index 0, or
+ * no index), so the text a scorer reassembles is one answer even when
+ * n > 1; reasoning text is counted as content but is not the answer.
+ */
+static void report_text(openai_parse *ps, const json_t *choice, int in_stream)
+{
+	const json_t *holder = json_object_get(choice, "delta");
+	const json_t *index = json_object_get(choice, "index");
+	const json_t *text;
+
+	if (ps->failed || !ps->sink || !ps->sink->text)
+		return;
+	if (in_stream && index && !(json_is_integer(index) && json_integer_value(index) == 0))
+		return;
+	if (!json_is_object(holder))
+		holder = json_object_get(choice, "message");
+	text = json_is_object(holder) ? json_object_get(holder, "content")
+				      : json_object_get(choice, "text");
+	if (pg_openai_nonempty_string(text))
+		ps->sink->text(ps->sink->ctx, json_string_value(text), json_string_length(text));
+}
+
 /* A token count from a usage object; -1 when absent or not a count. */
 static int64_t usage_count(const json_t *usage, const char *key)
 {
@@ -384,8 +409,15 @@ static void handle_chunk(openai_parse *ps, const json_t *root)
 				ps->finish_seen = 1;
 		}
 	}
-	if (has_content)
+	if (has_content) {
 		report_content(ps);
+		for (size_t i = 0; i < json_array_size(choices); i++) {
+			const json_t *choice = json_array_get(choices, i);
+
+			if (json_is_object(choice) && ps->flavor->chunk_has_content(choice))
+				report_text(ps, choice, 1);
+		}
+	}
 	report_usage(ps, root);
 }
 
@@ -521,8 +553,10 @@ static void finish_json(openai_parse *ps)
 	}
 	/* A well-formed answer whose content is empty (e.g. the model stopped
 	 * at once) is a success without content, as in a stream. */
-	if (mc > 0)
+	if (mc > 0) {
 		report_content(ps);
+		report_text(ps, json_array_get(choices, 0), 0);
+	}
 	report_usage(ps, root);
 done:
 	json_decref(root);
