@@ -249,7 +249,7 @@ static void config_parse_rejects_bad_fault_values(void **state)
 			       "error_rate, rate_limit_rate, unavailable_rate, stall_rate, "
 			       "reset_rate, malformed_rate, midstream_error_rate, retry_after_s, "
 			       "stall_after, reset_after, first_byte_delay_ms, speed, run_noise, "
-			       "truth_log)"));
+			       "truth_log, ignore_max_tokens)"));
 	cfg.speed = 0;
 	assert_int_equal(pg_mock_config_check(&cfg), PG_EINVAL);
 	assert_non_null(strstr(pg_error_last(), "speed"));
