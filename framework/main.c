@@ -18,6 +18,7 @@
 #include "mock.h"
 #include "options.h"
 #include "plugin_loader.h"
+#include "units.h"
 
 static const char usage_main[] =
     "usage: perfgate <command> [options]\n"
@@ -99,8 +100,14 @@ static int cmd_plugins(int argc, char **argv)
 		for (o = d->options; o != NULL && o->name != NULL; o++) {
 			printf("    %-18s %-8s default %-18s", o->name, pg_option_type_name(o->type),
 			       o->default_value ? o->default_value : "(none)");
-			if (o->min < o->max)
-				printf(" range %g..%g", o->min, o->max);
+			if (o->min < o->max && o->type == PG_OPT_DURATION) {
+				char lo[32], hi[32];
+
+				printf(" range %s..%s", pg_duration_format(lo, sizeof(lo), o->min),
+				       pg_duration_format(hi, sizeof(hi), o->max));
+			} else if (o->min < o->max) {
+				printf(" range %.15g..%.15g", o->min, o->max);
+			}
 			if (o->unit != NULL)
 				printf(" unit %s", o->unit);
 			printf("\n      %s\n", o->help ? o->help : "");

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
 
@@ -132,6 +133,27 @@ static int add_dirs(pg_plugin_registry *r, const char *list)
 	return rc;
 }
 
+/* <dir of the executable>/../lib/perfgate/plugins, so an installation moved
+ * to another prefix (cmake --install --prefix) still finds its plugins. */
+static int add_exe_relative_dir(pg_plugin_registry *r)
+{
+	char exe[4096], dir[4200];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return 0;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash == NULL)
+		return 0;
+	*slash = '\0';
+	snprintf(dir, sizeof(dir), "%s/../lib/perfgate/plugins", exe);
+	if (strcmp(dir, PG_PLUGIN_DIR) == 0)
+		return 0;
+	return add_dirs(r, dir);
+}
+
 int pg_plugins_new(pg_plugin_registry **out, const char *extra_path)
 {
 	pg_plugin_registry *r = calloc(1, sizeof(*r));
@@ -150,7 +172,7 @@ int pg_plugins_new(pg_plugin_registry **out, const char *extra_path)
 	}
 	if ((rc = add_dirs(r, extra_path)) < 0 ||
 	    (rc = add_dirs(r, getenv("PERFGATE_PLUGIN_PATH"))) < 0 ||
-	    (rc = add_dirs(r, PG_PLUGIN_DIR)) < 0)
+	    (rc = add_dirs(r, PG_PLUGIN_DIR)) < 0 || (rc = add_exe_relative_dir(r)) < 0)
 		goto done;
 	*out = r;
 	r = NULL;
