@@ -394,6 +394,21 @@ static int count_requirements(const pg_suite *s)
 	return (int)n;
 }
 
+/* Creates (and drops) one adapter instance, so options only the plugin can
+ * judge (a template, a JSON path, a file) are refused as a bad suite before
+ * any load is sent. */
+static int check_adapter(const pg_suite *suite)
+{
+	const pg_adapter_ops *ops = suite->target.plugin->ops;
+	pg_target_info ti = {suite->target.url, suite->target.model};
+	void *inst = NULL;
+
+	if (ops->create(&inst, pg_host_api_get(), suite->target.options, &ti) < 0)
+		return PG_EINVAL;
+	ops->destroy(inst);
+	return 0;
+}
+
 int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
 {
 	pg_mock_server *mock = NULL;
@@ -498,6 +513,12 @@ int pg_cmd_run(int argc, char **argv, int validate_only)
 	if (a.scenario != NULL && pg_suite_scenario(suite, a.scenario) == NULL) {
 		fprintf(stderr, "perfgate: --scenario: no scenario named '%s' in %s\n", a.scenario,
 			a.suite);
+		exit_code = PG_EXIT_USAGE;
+		goto done;
+	}
+	if (check_adapter(suite) < 0) {
+		fprintf(stderr, "%s: target.options: adapter '%s': %s\n", a.suite,
+			suite->target.adapter, pg_error_last());
 		exit_code = PG_EXIT_USAGE;
 		goto done;
 	}

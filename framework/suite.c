@@ -260,8 +260,10 @@ static int load_headers(pg_target *tg, const pg_yaml_node *map)
 }
 
 /* Sets the options written in map (`options:` or `transport_options:`,
- * named by what) on o, validated against its plugin's table. */
-static int load_options(pg_options *o, const pg_yaml_node *map, const char *what)
+ * named by what) on o, validated against the table of the plugin named
+ * by kind and name (which an unknown option's message names). */
+static int load_options(pg_options *o, const pg_yaml_node *map, const char *what, const char *kind,
+			const char *name)
 {
 	const pg_yaml_node *key, *val;
 	size_t i;
@@ -279,8 +281,10 @@ static int load_options(pg_options *o, const pg_yaml_node *map, const char *what
 			return pg_yaml_fail(&val->mark, PG_EINVAL,
 					    "expected a value for option '%s'", key->value);
 		rc = pg_options_set(o, key->value, val->value);
-		if (rc == PG_ENOTFOUND)
+		if (rc == PG_ENOTFOUND) {
+			pg_error_prefix("%s '%s'", kind, name);
 			return pg_yaml_fail_prefix(&key->mark, PG_EINVAL);
+		}
 		if (rc < 0)
 			return pg_yaml_fail_prefix(&val->mark, rc == PG_ENOMEM ? rc : PG_EINVAL);
 	}
@@ -388,7 +392,7 @@ static int load_transport(pg_target *tg, const pg_yaml_node *target, const pg_su
 		return rc;
 	}
 	return load_options(tg->transport_options, pg_yaml_opt(target, "transport_options"),
-			    "transport_options");
+			    "transport_options", "transport", tg->transport);
 }
 
 static int load_target(pg_target *tg, const pg_yaml_node *root, const pg_suite_load_opts *opts)
@@ -435,7 +439,8 @@ static int load_target(pg_target *tg, const pg_yaml_node *root, const pg_suite_l
 		pg_error_prefix("adapter '%s'", tg->adapter);
 		return rc;
 	}
-	rc = load_options(tg->options, pg_yaml_opt(target, "options"), "options");
+	rc = load_options(tg->options, pg_yaml_opt(target, "options"), "options", "adapter",
+			  tg->adapter);
 	if (rc < 0)
 		return rc;
 

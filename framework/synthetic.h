@@ -39,8 +39,9 @@ typedef enum pg_dist_kind {
 typedef struct pg_dist {
 	pg_dist_kind kind;
 	double a, b;
-	int64_t *values; /* empirical: n values */
-	double *cum;     /* empirical: running sums of the weights */
+	double mu, sigma; /* lognormal: the log's mean and deviation, from a and b */
+	int64_t *values;  /* empirical: n values */
+	double *cum;	  /* empirical: running sums of the weights */
 	size_t n;
 } pg_dist;
 
@@ -50,11 +51,11 @@ typedef enum pg_vocab {
 } pg_vocab;
 
 typedef struct pg_synthetic {
-	pg_dist input;           /* input_tokens: required */
-	pg_dist output;          /* output_tokens: each item's max_tokens; NONE: the workload's */
-	int64_t count;           /* items, default 1000 */
-	int64_t shared_prefix;   /* words put before every prompt, default 0 */
-	pg_vocab vocab;          /* default words */
+	pg_dist input;	       /* input_tokens: required */
+	pg_dist output;	       /* output_tokens: each item's max_tokens; NONE: the workload's */
+	int64_t count;	       /* items, default 1000 */
+	int64_t shared_prefix; /* words put before every prompt, default 0 */
+	pg_vocab vocab;	       /* default words */
 } pg_synthetic;
 
 /* Reads a distribution: an integer (fixed) or a mapping with one of

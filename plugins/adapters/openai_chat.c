@@ -70,9 +70,9 @@ done:
  * a role-only delta or an empty string does not. */
 static int has_text(const json_t *obj)
 {
-	return pg_openai_nonempty_string(json_object_get(obj, "content")) ||
-	       pg_openai_nonempty_string(json_object_get(obj, "reasoning_content")) ||
-	       pg_openai_nonempty_string(json_object_get(obj, "reasoning"));
+	return pg_adapter_nonempty_string(json_object_get(obj, "content")) ||
+	       pg_adapter_nonempty_string(json_object_get(obj, "reasoning_content")) ||
+	       pg_adapter_nonempty_string(json_object_get(obj, "reasoning"));
 }
 
 static int chat_chunk_has_content(const json_t *choice)

@@ -5,16 +5,11 @@
  */
 #include "openai_common.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "host_mem.h"
 #include "sse.h"
-
-/* Longest failure message handed to the sink. */
-#define FAIL_MSG_MAX 512
 
 typedef struct openai_inst {
 	const pg_host_api *host;
@@ -29,88 +24,13 @@ typedef struct openai_inst {
 } openai_inst;
 
 typedef struct openai_parse {
-	const pg_host_api *host;
+	pg_adapter_reply r; /* sink, failure state, body capped at PG_OPENAI_MAX_BODY */
 	const pg_openai_flavor *flavor;
-	const pg_response_sink *sink; /* of the parse call in progress */
-	int sse_mode;		      /* 1: text/event-stream, 0: one JSON body */
+	int sse_mode; /* 1: text/event-stream, 0: one JSON body */
 	pg_sse *sse;
-	char *body; /* JSON mode: the body so far, capped at PG_OPENAI_MAX_BODY */
-	size_t body_len;
-	size_t body_cap;
-	int failed;	 /* fail() was reported; nothing else is reported after */
 	int done;	 /* "data: [DONE]" arrived */
 	int finish_seen; /* some choice carried a finish_reason */
 } openai_parse;
-
-int pg_openai_nonempty_string(const json_t *v)
-{
-	return json_is_string(v) && json_string_length(v) > 0;
-}
-
-/* ---- small helpers ------------------------------------------------------ */
-
-int pg_openai_join_url(char **out, const pg_host_api *host, const char *base, const char *path)
-{
-	size_t blen = strlen(base), plen, total;
-	char *p;
-
-	*out = NULL;
-	while (blen > 0 && base[blen - 1] == '/')
-		blen--;
-	if (!path)
-		path = "";
-	while (*path == '/')
-		path++;
-	plen = strlen(path);
-	total = blen + (plen ? 1 + plen : 0);
-	p = host->alloc(total + 1);
-	if (!p) {
-		host->set_error("out of memory");
-		return PG_ENOMEM;
-	}
-	memcpy(p, base, blen);
-	if (plen) {
-		p[blen] = '/';
-		memcpy(p + blen + 1, path, plen);
-	}
-	p[total] = '\0';
-	*out = p;
-	return 0;
-}
-
-/* Whether the media type of a Content-Type value equals want (case
- * insensitive, parameters after ';' ignored). */
-static int media_type_is(const char *ct, const char *want)
-{
-	size_t n = 0, wlen = strlen(want);
-
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	while (ct[n] && ct[n] != ';' && ct[n] != ' ' && ct[n] != '\t')
-		n++;
-	return n == wlen && strncasecmp(ct, want, n) == 0;
-}
-
-/* application/json or any "+json" structured suffix type. */
-static int media_type_is_json(const char *ct)
-{
-	size_t n = 0;
-
-	if (media_type_is(ct, "application/json"))
-		return 1;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	while (ct[n] && ct[n] != ';' && ct[n] != ' ' && ct[n] != '\t')
-		n++;
-	return n >= 5 && strncasecmp(ct + n - 5, "+json", 5) == 0;
-}
-
-/* Adds value under key, taking the reference; fails if value is NULL
- * (a jansson constructor failed: out of memory or invalid UTF-8). */
-static int put(json_t *obj, const char *key, json_t *value)
-{
-	return json_object_set_new(obj, key, value) == 0 ? 0 : -1;
-}
 
 /* ---- instance ----------------------------------------------------------- */
 
@@ -150,7 +70,7 @@ int pg_openai_create(void **out_inst, const pg_openai_flavor *flavor, const pg_h
 		in->has_temperature = 1;
 		in->temperature = t;
 	}
-	rc = pg_openai_join_url(&in->url, host, target->url, path);
+	rc = pg_adapter_join_url(&in->url, host, target->url, path);
 	if (rc < 0)
 		goto done;
 	rc = PG_ENOMEM;
@@ -187,32 +107,6 @@ void pg_openai_destroy(void *vinst)
 
 /* ---- requests ----------------------------------------------------------- */
 
-/* Serialises body into a host-allocated, NUL-terminated string. */
-static int dump_body(char **out, size_t *out_len, const pg_host_api *host, const json_t *body)
-{
-	/* 15 significant digits print 0.7 as 0.7, not 0.69999999999999996. */
-	const size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(15);
-	size_t need, got;
-	char *p;
-
-	*out = NULL;
-	need = json_dumpb(body, NULL, 0, flags);
-	if (need == 0)
-		return PG_ENOMEM;
-	p = host->alloc(need + 1);
-	if (!p)
-		return PG_ENOMEM;
-	got = json_dumpb(body, p, need, flags);
-	if (got != need) {
-		host->free(p);
-		return PG_ENOMEM;
-	}
-	p[need] = '\0';
-	*out = p;
-	*out_len = need;
-	return 0;
-}
-
 int pg_openai_build(void *vinst, const pg_work_item *item, pg_request *out)
 {
 	openai_inst *in = vinst;
@@ -224,7 +118,7 @@ int pg_openai_build(void *vinst, const pg_work_item *item, pg_request *out)
 	body = json_object();
 	if (!body)
 		goto oom;
-	if (in->model && put(body, "model", json_string(in->model)) < 0) {
+	if (in->model && pg_adapter_put(body, "model", json_string(in->model)) < 0) {
 		host->set_error("%s: the model name is not valid UTF-8", in->flavor->name);
 		rc = PG_EINVAL;
 		goto done;
@@ -233,28 +127,31 @@ int pg_openai_build(void *vinst, const pg_work_item *item, pg_request *out)
 	if (rc < 0)
 		goto done;
 	rc = PG_ENOMEM;
-	if (item->max_tokens > 0 &&
-	    put(body, in->max_tokens_field, json_integer((json_int_t)item->max_tokens)) < 0)
+	if (item->max_tokens > 0 && pg_adapter_put(body, in->max_tokens_field,
+						   json_integer((json_int_t)item->max_tokens)) < 0)
 		goto oom;
-	if (put(body, "stream", json_boolean(item->stream)) < 0)
+	if (pg_adapter_put(body, "stream", json_boolean(item->stream)) < 0)
 		goto oom;
 	if (item->stream && in->include_usage) {
 		so = json_object();
-		if (!so || put(so, "include_usage", json_true()) < 0)
+		if (!so || pg_adapter_put(so, "include_usage", json_true()) < 0)
 			goto oom;
-		if (put(body, "stream_options", so) < 0) {
-			so = NULL; /* put() released it */
+		if (pg_adapter_put(body, "stream_options", so) < 0) {
+			so = NULL; /* pg_adapter_put() released it */
 			goto oom;
 		}
 		so = NULL;
 	}
-	if (in->has_temperature && put(body, "temperature", json_real(in->temperature)) < 0)
+	if (in->has_temperature &&
+	    pg_adapter_put(body, "temperature", json_real(in->temperature)) < 0)
 		goto oom;
-	if (in->ignore_eos && put(body, "ignore_eos", json_true()) < 0)
+	if (in->ignore_eos && pg_adapter_put(body, "ignore_eos", json_true()) < 0)
 		goto oom;
 
 	out->url = pg_host_strndup(host, in->url, strlen(in->url));
-	if (!out->url || dump_body(&out->body, &out->body_len, host, body) < 0)
+	/* 15 significant digits print 0.7 as 0.7, not 0.69999999999999996. */
+	if (!out->url || pg_adapter_dump_json(&out->body, &out->body_len, host, body,
+					      JSON_REAL_PRECISION(15)) < 0)
 		goto oom;
 	out->method = "POST";
 	out->content_type = "application/json";
@@ -277,31 +174,6 @@ done:
 
 /* ---- response events ---------------------------------------------------- */
 
-static void report_fail(openai_parse *ps, pg_error_class cls, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Reports the response as failed (once); nothing is reported after it. */
-static void report_fail(openai_parse *ps, pg_error_class cls, const char *fmt, ...)
-{
-	char msg[FAIL_MSG_MAX];
-	va_list ap;
-
-	if (ps->failed)
-		return;
-	ps->failed = 1;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (ps->sink && ps->sink->fail)
-		ps->sink->fail(ps->sink->ctx, cls, msg);
-}
-
-static void report_content(openai_parse *ps)
-{
-	if (!ps->failed && ps->sink && ps->sink->content)
-		ps->sink->content(ps->sink->ctx, 1);
-}
-
 /*
  * Hands the answer text of one choice to the sink's optional text callback:
  * delta.content in a chunk, message.content in a whole chat response, text
@@ -315,7 +187,7 @@ static void report_text(openai_parse *ps, const json_t *choice, int in_stream)
 	const json_t *index = json_object_get(choice, "index");
 	const json_t *text;
 
-	if (ps->failed || !ps->sink || !ps->sink->text)
+	if (ps->r.failed || !ps->r.sink || !ps->r.sink->text)
 		return;
 	if (in_stream && index && !(json_is_integer(index) && json_integer_value(index) == 0))
 		return;
@@ -323,8 +195,9 @@ static void report_text(openai_parse *ps, const json_t *choice, int in_stream)
 		holder = json_object_get(choice, "message");
 	text = json_is_object(holder) ? json_object_get(holder, "content")
 				      : json_object_get(choice, "text");
-	if (pg_openai_nonempty_string(text))
-		ps->sink->text(ps->sink->ctx, json_string_value(text), json_string_length(text));
+	if (pg_adapter_nonempty_string(text))
+		ps->r.sink->text(ps->r.sink->ctx, json_string_value(text),
+				 json_string_length(text));
 }
 
 /* A token count from a usage object; -1 when absent or not a count. */
@@ -344,14 +217,14 @@ static void report_usage(openai_parse *ps, const json_t *root)
 	const json_t *usage = json_object_get(root, "usage");
 	int64_t in_tok, out_tok;
 
-	if (!json_is_object(usage) || ps->failed)
+	if (!json_is_object(usage) || ps->r.failed)
 		return;
 	in_tok = usage_count(usage, "prompt_tokens");
 	out_tok = usage_count(usage, "completion_tokens");
 	if (in_tok < 0 && out_tok < 0)
 		return;
-	if (ps->sink && ps->sink->usage)
-		ps->sink->usage(ps->sink->ctx, in_tok, out_tok);
+	if (ps->r.sink && ps->r.sink->usage)
+		ps->r.sink->usage(ps->r.sink->ctx, in_tok, out_tok);
 }
 
 /* If root is an error response, copies its message into msg and returns 1.
@@ -371,7 +244,7 @@ static int error_message(const json_t *root, char *msg, size_t size)
 		text = json_object_get(root, "message");
 	else
 		return 0;
-	if (pg_openai_nonempty_string(text))
+	if (pg_adapter_nonempty_string(text))
 		snprintf(msg, size, "%s", json_string_value(text));
 	else
 		snprintf(msg, size, "server sent an error object without a message");
@@ -383,16 +256,16 @@ static int error_message(const json_t *root, char *msg, size_t size)
 /* Handles one parsed stream chunk. */
 static void handle_chunk(openai_parse *ps, const json_t *root)
 {
-	char msg[FAIL_MSG_MAX];
+	char msg[PG_ADAPTER_FAIL_MSG_MAX];
 	const json_t *choices;
 	int has_content = 0;
 
 	if (!json_is_object(root)) {
-		report_fail(ps, PG_FAIL_PROTOCOL, "stream chunk is not a JSON object");
+		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "stream chunk is not a JSON object");
 		return;
 	}
 	if (error_message(root, msg, sizeof(msg))) {
-		report_fail(ps, PG_FAIL_STREAM, "%s", msg);
+		pg_adapter_fail(&ps->r, PG_FAIL_STREAM, "%s", msg);
 		return;
 	}
 	choices = json_object_get(root, "choices");
@@ -405,12 +278,12 @@ static void handle_chunk(openai_parse *ps, const json_t *root)
 			if (ps->flavor->chunk_has_content(choice))
 				has_content = 1;
 			/* Recorded only to accept streams that omit [DONE]. */
-			if (pg_openai_nonempty_string(json_object_get(choice, "finish_reason")))
+			if (pg_adapter_nonempty_string(json_object_get(choice, "finish_reason")))
 				ps->finish_seen = 1;
 		}
 	}
 	if (has_content) {
-		report_content(ps);
+		pg_adapter_content(&ps->r, NULL, 1);
 		for (size_t i = 0; i < json_array_size(choices); i++) {
 			const json_t *choice = json_array_get(choices, i);
 
@@ -424,18 +297,18 @@ static void handle_chunk(openai_parse *ps, const json_t *root)
 /* An "event: error" SSE event: its data may be JSON or plain text. */
 static void handle_error_event(openai_parse *ps, const char *data, size_t len)
 {
-	char msg[FAIL_MSG_MAX];
+	char msg[PG_ADAPTER_FAIL_MSG_MAX];
 	json_t *root = json_loadb(data, len, 0, NULL);
 	const json_t *text;
 
 	if (root && error_message(root, msg, sizeof(msg)))
-		report_fail(ps, PG_FAIL_STREAM, "%s", msg);
-	else if (root && pg_openai_nonempty_string(text = json_object_get(root, "message")))
-		report_fail(ps, PG_FAIL_STREAM, "%s", json_string_value(text));
+		pg_adapter_fail(&ps->r, PG_FAIL_STREAM, "%s", msg);
+	else if (root && pg_adapter_nonempty_string(text = json_object_get(root, "message")))
+		pg_adapter_fail(&ps->r, PG_FAIL_STREAM, "%s", json_string_value(text));
 	else if (len > 0)
-		report_fail(ps, PG_FAIL_STREAM, "%.*s", (int)(len < 400 ? len : 400), data);
+		pg_adapter_fail(&ps->r, PG_FAIL_STREAM, "%.*s", (int)(len < 400 ? len : 400), data);
 	else
-		report_fail(ps, PG_FAIL_STREAM, "server sent an error event");
+		pg_adapter_fail(&ps->r, PG_FAIL_STREAM, "server sent an error event");
 	json_decref(root);
 }
 
@@ -451,7 +324,7 @@ static int on_sse_event(void *ctx, const char *event, const char *data, size_t l
 	json_error_t jerr;
 	json_t *root;
 
-	if (ps->failed)
+	if (ps->r.failed)
 		return 1;
 	if (ps->done)
 		return 0; /* nothing after [DONE] matters */
@@ -473,88 +346,59 @@ static int on_sse_event(void *ctx, const char *event, const char *data, size_t l
 	}
 	root = json_loadb(data, len, 0, &jerr);
 	if (!root) {
-		report_fail(ps, PG_FAIL_PROTOCOL, "invalid JSON in stream: %s", jerr.text);
+		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "invalid JSON in stream: %s", jerr.text);
 		return 1;
 	}
 	handle_chunk(ps, root);
 	json_decref(root);
-	return ps->failed ? 1 : 0;
+	return ps->r.failed ? 1 : 0;
 }
 
 /* ---- whole JSON responses ----------------------------------------------- */
 
-static int append_body(openai_parse *ps, const char *data, size_t len)
-{
-	size_t cap;
-	char *np;
-
-	if (len > PG_OPENAI_MAX_BODY - ps->body_len) {
-		report_fail(ps, PG_FAIL_PROTOCOL, "response body larger than %zu bytes",
-			    PG_OPENAI_MAX_BODY);
-		return 0;
-	}
-	if (ps->body_len + len > ps->body_cap) {
-		cap = ps->body_cap ? ps->body_cap : 4096;
-		while (cap < ps->body_len + len)
-			cap *= 2;
-		if (cap > PG_OPENAI_MAX_BODY)
-			cap = PG_OPENAI_MAX_BODY;
-		np = ps->host->realloc(ps->body, cap);
-		if (!np) {
-			report_fail(ps, PG_FAIL_PROTOCOL, "out of memory buffering the response");
-			ps->host->set_error("%s: out of memory buffering a response",
-					    ps->flavor->name);
-			return PG_ENOMEM;
-		}
-		ps->body = np;
-		ps->body_cap = cap;
-	}
-	memcpy(ps->body + ps->body_len, data, len);
-	ps->body_len += len;
-	return 0;
-}
-
 static void finish_json(openai_parse *ps)
 {
-	char msg[FAIL_MSG_MAX];
+	char msg[PG_ADAPTER_FAIL_MSG_MAX];
 	json_error_t jerr;
 	json_t *root;
 	const json_t *choices;
 	int mc;
 
-	if (ps->body_len == 0) {
-		report_fail(ps, PG_FAIL_PROTOCOL, "empty response body");
+	if (ps->r.body_len == 0) {
+		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "empty response body");
 		return;
 	}
-	root = json_loadb(ps->body, ps->body_len, 0, &jerr);
+	root = json_loadb(ps->r.body, ps->r.body_len, 0, &jerr);
 	if (!root) {
-		report_fail(ps, PG_FAIL_PROTOCOL, "invalid JSON response: %s", jerr.text);
+		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "invalid JSON response: %s", jerr.text);
 		return;
 	}
 	if (!json_is_object(root)) {
-		report_fail(ps, PG_FAIL_PROTOCOL, "response is not a JSON object");
+		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "response is not a JSON object");
 		goto done;
 	}
 	if (error_message(root, msg, sizeof(msg))) {
-		report_fail(ps, PG_FAIL_STREAM, "%s", msg);
+		pg_adapter_fail(&ps->r, PG_FAIL_STREAM, "%s", msg);
 		goto done;
 	}
 	choices = json_object_get(root, "choices");
 	if (!json_is_array(choices) || json_array_size(choices) == 0) {
-		report_fail(ps, PG_FAIL_PROTOCOL, "response has neither choices nor an error");
+		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL,
+				"response has neither choices nor an error");
 		goto done;
 	}
 	mc = json_is_object(json_array_get(choices, 0))
 		 ? ps->flavor->message_content(json_array_get(choices, 0))
 		 : -1;
 	if (mc < 0) {
-		report_fail(ps, PG_FAIL_PROTOCOL, "response has no %s", ps->flavor->content_path);
+		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "response has no %s",
+				ps->flavor->content_path);
 		goto done;
 	}
 	/* A well-formed answer whose content is empty (e.g. the model stopped
 	 * at once) is a success without content, as in a stream. */
 	if (mc > 0) {
-		report_content(ps);
+		pg_adapter_content(&ps->r, NULL, 1);
 		report_text(ps, json_array_get(choices, 0), 0);
 	}
 	report_usage(ps, root);
@@ -575,13 +419,13 @@ int pg_openai_parse_begin(void *vinst, void **out_state, int http_status, const 
 	ps = in->host->calloc(1, sizeof(*ps));
 	if (!ps)
 		goto oom;
-	ps->host = in->host;
+	ps->r.host = in->host;
 	ps->flavor = in->flavor;
 	/* The Content-Type decides; without a recognisable one, what the
 	 * request asked for does. */
-	if (content_type && media_type_is(content_type, "text/event-stream"))
+	if (content_type && pg_adapter_media_type_is(content_type, "text/event-stream"))
 		ps->sse_mode = 1;
-	else if (content_type && media_type_is_json(content_type))
+	else if (content_type && pg_adapter_media_type_is_json(content_type))
 		ps->sse_mode = 0;
 	else
 		ps->sse_mode = streamed != 0;
@@ -603,16 +447,17 @@ int pg_openai_parse_data(void *state, const char *data, size_t len, const pg_res
 	openai_parse *ps = state;
 	int rc;
 
-	ps->sink = sink;
-	if (ps->failed || len == 0)
+	ps->r.sink = sink;
+	if (ps->r.failed || len == 0)
 		return 0;
 	if (!ps->sse_mode)
-		return append_body(ps, data, len);
+		return pg_adapter_append_body(&ps->r, data, len, PG_OPENAI_MAX_BODY,
+					      ps->flavor->name);
 	rc = pg_sse_feed(ps->sse, data, len, on_sse_event, ps);
 	/* The callback returns only 0 or 1, so -1 is the parser's own cap. */
 	if (rc == -1)
-		report_fail(ps, PG_FAIL_PROTOCOL, "SSE line or event longer than %zu bytes",
-			    PG_OPENAI_MAX_SSE_LINE);
+		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "SSE line or event longer than %zu bytes",
+				PG_OPENAI_MAX_SSE_LINE);
 	return 0;
 }
 
@@ -621,8 +466,8 @@ int pg_openai_parse_end(void *state, const pg_response_sink *sink)
 	openai_parse *ps = state;
 	int cut;
 
-	ps->sink = sink;
-	if (ps->failed)
+	ps->r.sink = sink;
+	if (ps->r.failed)
 		return 0;
 	if (!ps->sse_mode) {
 		finish_json(ps);
@@ -635,8 +480,8 @@ int pg_openai_parse_end(void *state, const pg_response_sink *sink)
 	 * with neither was cut short.
 	 */
 	if (!ps->done && !ps->finish_seen)
-		report_fail(ps, PG_FAIL_PROTOCOL, "stream ended before [DONE]%s",
-			    cut ? " (inside an event)" : "");
+		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "stream ended before [DONE]%s",
+				cut ? " (inside an event)" : "");
 	return 0;
 }
 
@@ -647,6 +492,6 @@ void pg_openai_parse_free(void *state)
 	if (!ps)
 		return;
 	pg_sse_free(ps->sse);
-	ps->host->free(ps->body);
-	ps->host->free(ps);
+	pg_adapter_reply_release(&ps->r);
+	ps->r.host->free(ps);
 }

@@ -1,7 +1,7 @@
 /*
  * Code shared by the OpenAI-compatible adapters (openai-chat and
- * openai-completions): the adapter instance, request body building, URL
- * joining, and response parsing for streamed (SSE) and whole JSON bodies.
+ * openai-completions): the adapter instance, request body building and
+ * response parsing for streamed (SSE) and whole JSON bodies.
  * Each adapter supplies a flavor with the parts that differ: how a work
  * item becomes input fields, and where content sits in a choice.
  *
@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "adapter_util.h"
 #include "perfgate/plugin.h"
 
 /* Caps on what a server may send. */
@@ -33,14 +34,6 @@ typedef struct pg_openai_flavor {
 	 * content, 0 if it is well formed but empty, -1 if it is malformed. */
 	int (*message_content)(const json_t *choice);
 } pg_openai_flavor;
-
-/* Whether v is a JSON string with at least one character. */
-int pg_openai_nonempty_string(const json_t *v);
-
-/* Joins base and path with exactly one '/' between them (an empty path
- * yields base without its trailing slashes). *out is allocated with
- * host->alloc and owned by the caller. */
-int pg_openai_join_url(char **out, const pg_host_api *host, const char *base, const char *path);
 
 /* Adapter operations shared by both flavors; create takes the flavor on
  * top of the pg_adapter_ops arguments, the rest match pg_adapter_ops. */

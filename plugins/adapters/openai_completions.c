@@ -29,7 +29,7 @@ static int completions_add_input(const pg_host_api *host, json_t *body, const pg
 
 static int completions_chunk_has_content(const json_t *choice)
 {
-	return pg_openai_nonempty_string(json_object_get(choice, "text"));
+	return pg_adapter_nonempty_string(json_object_get(choice, "text"));
 }
 
 static int completions_message_content(const json_t *choice)

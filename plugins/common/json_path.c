@@ -16,8 +16,8 @@ typedef struct path_step {
 } path_step;
 
 struct pg_json_path {
-	char *text;  /* the path as written */
-	char *keys;  /* NUL-terminated keys the steps point into */
+	char *text; /* the path as written */
+	char *keys; /* NUL-terminated keys the steps point into */
 	path_step *steps;
 	size_t count;
 };
@@ -57,7 +57,8 @@ static int parse_bracket(path_step *step, char **keyp, size_t *pos, const char *
 		if (path[i] != '"')
 			return refuse(err, err_size, path, i, "unterminated quoted key");
 		if (path[i + 1] != ']')
-			return refuse(err, err_size, path, i + 1, "expected ']' after a quoted key");
+			return refuse(err, err_size, path, i + 1,
+				      "expected ']' after a quoted key");
 		memcpy(*keyp, path + start, i - start);
 		(*keyp)[i - start] = '\0';
 		step->key = *keyp;
@@ -76,7 +77,8 @@ static int parse_bracket(path_step *step, char **keyp, size_t *pos, const char *
 		i++;
 	}
 	if (digits == 0)
-		return refuse(err, err_size, path, i, "expected an index or a quoted key after '['");
+		return refuse(err, err_size, path, i,
+			      "expected an index or a quoted key after '['");
 	if (path[i] != ']')
 		return refuse(err, err_size, path, i, "expected ']' after an index");
 	step->key = NULL;
@@ -96,7 +98,8 @@ int pg_json_path_new(pg_json_path **out, const char *path, char *err, size_t err
 	if (err_size > 0)
 		err[0] = '\0';
 	if (!path || !path[0])
-		return refuse(err, err_size, path ? path : "", 0, "empty path (use '$' for the root)");
+		return refuse(err, err_size, path ? path : "", 0,
+			      "empty path (use '$' for the root)");
 	len = strlen(path);
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -261,8 +264,8 @@ int pg_json_messages_text(char **out, size_t *out_len, const json_t *messages, s
 		if (rc == 0 && json_is_string(content))
 			rc = text_append(&buf, &len, &cap, json_string_value(content),
 					 json_string_length(content), max_len);
-		for (size_t k = 0; rc == 0 && json_is_array(content) && k < json_array_size(content);
-		     k++) {
+		for (size_t k = 0;
+		     rc == 0 && json_is_array(content) && k < json_array_size(content); k++) {
 			const json_t *text = json_object_get(json_array_get(content, k), "text");
 
 			if (json_is_string(text))

@@ -22,6 +22,7 @@ typedef struct pg_ndjson pg_ndjson;
 /* max_line caps one line (bytes, without its line end); 0 means 1 MiB.
  * Free with pg_ndjson_free. Returns NULL when out of memory. */
 pg_ndjson *pg_ndjson_new(size_t max_line);
+/* Frees the splitter and its buffer; NULL is a no-op. */
 void pg_ndjson_free(pg_ndjson *p);
 /* Feeds bytes. Returns 0, the callback's non-zero value, or -1 when a line
  * exceeds max_line or memory ran out (the splitter is then unusable and

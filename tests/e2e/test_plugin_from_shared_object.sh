@@ -29,8 +29,8 @@ grep -q "^verdict: PASS" "$T/run.out" || fail "verdict"
 sed -i 's/max_tokens: 4/max_tokns: 4/' "$T/suite.yaml"
 "$PERFGATE" validate "$T/suite.yaml" --plugin-path "$P" >"$T/bad.out" 2>"$T/bad.err"
 [ $? = 2 ] || fail "unknown plugin option must exit 2"
-grep -q "suite.yaml:4:13: unknown option 'max_tokns' (did you mean 'max_tokens'?)" "$T/bad.err" ||
-	fail "unknown plugin option message"
+grep -q "suite.yaml:4:13: adapter 'test-raw': unknown option 'max_tokns' (did you mean 'max_tokens'?)" \
+	"$T/bad.err" || fail "unknown plugin option message"
 
 cp "$PG_BUILD/test-plugins-abi2/test-abi2.so" "$T/test-raw.so"
 sed -i 's/max_tokns: 4/max_tokens: 4/' "$T/suite.yaml"

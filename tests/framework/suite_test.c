@@ -347,7 +347,7 @@ static void options_of_an_adapter_without_a_table_are_refused(void **state)
 
 	(void)state;
 	assert_load_error("good.yaml", sets, 1, NULL,
-			  SUITES "good.yaml:10:13: unknown option "
+			  SUITES "good.yaml:10:13: adapter 'openai-completions': unknown option "
 				 "'include_usage' (this plugin takes no options)");
 	assert_int_equal(load(&s, "defaults.yaml", sets, 1, NULL), 0);
 	assert_ptr_equal(s->target.plugin, &fake_completions);
@@ -897,8 +897,8 @@ static void explicit_transport_and_its_options_are_validated(void **state)
 	    "--set target.transport_options.connect_timeout: option 'connect_timeout': "
 	    "expected a number in 'fast'");
 	assert_load_error("bad/unknown_transport_option.yaml", NULL, 0, NULL,
-			  SUITES "bad/unknown_transport_option.yaml:4:5: unknown option 'pipelin' "
-				 "(did you mean 'pipeline'?)");
+			  SUITES "bad/unknown_transport_option.yaml:4:5: transport 'h1': unknown "
+				 "option 'pipelin' (did you mean 'pipeline'?)");
 }
 
 static void suite_loads_from_a_json_buffer(void **state)
@@ -971,7 +971,7 @@ static void bad_suites_fail_with_exact_located_messages(void **state)
 	    {"duplicate_key.yaml", "4:3: duplicate key 'url' (first at line 2)"},
 	    {"unknown_adapter.yaml", "2:12: unknown adapter 'openai-chta' (did you mean "
 				     "'openai-chat'?)"},
-	    {"unknown_option.yaml", "4:5: unknown option "
+	    {"unknown_option.yaml", "4:5: adapter 'openai-chat': unknown option "
 				    "'include_usag' (did you mean 'include_usage'?)"},
 	    {"bad_option_value.yaml", "3:26: option 'temperature' must be between 0 and 2, "
 				      "got '3'"},

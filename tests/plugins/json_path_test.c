@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -26,7 +27,7 @@ static const char doc_text[] =
 static json_t *load(const char *text)
 {
 	json_error_t jerr;
-	json_t *v = json_loads(text, JSON_DECODE_ANY, &jerr);
+	json_t *v = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 
 	if (!v)
 		fail_msg("test document is not JSON: %s", jerr.text);
@@ -111,11 +112,11 @@ static void missing_keys_out_of_range_indexes_and_wrong_types_give_null(void **s
 	    "nope",
 	    "choices[2]",
 	    "choices[-3]",
-	    "choices[0].message.content.more",   /* a string has no keys */
-	    "usage[0]",                          /* an object has no indexes */
-	    "choices.message",                   /* an array has no keys */
-	    "choices[0].message.content[0]",     /* a string has no indexes */
-	    "n.x",                               /* null has no keys */
+	    "choices[0].message.content.more",	 /* a string has no keys */
+	    "usage[0]",				 /* an object has no indexes */
+	    "choices.message",			 /* an array has no keys */
+	    "choices[0].message.content[0]",	 /* a string has no indexes */
+	    "n.x",				 /* null has no keys */
 	    "choices[999999999999999999].index", /* far out of range */
 	    "choices[-999999999999999999]",
 	};
@@ -203,6 +204,41 @@ static void a_compiled_path_is_reused_across_documents(void **state)
 	json_decref(c);
 }
 
+static void messages_text_joins_contents_and_text_parts(void **state)
+{
+	json_t *msgs = load("[{\"role\":\"system\",\"content\":\"Be \\\"brief\\\".\"},"
+			    "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[]},"
+			    "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"a\"},"
+			    "{\"type\":\"image_url\",\"image_url\":{}},{\"text\":\"b\\u0000c\"}]},"
+			    "{\"role\":\"user\",\"content\":\"\"}]");
+	json_t *empty = load("[]");
+	json_t *not_objects = load("[\"x\"]");
+	json_t *obj = load("{\"content\":\"x\"}");
+	char *text = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(pg_json_messages_text(&text, &len, msgs, 1000), 0);
+	assert_int_equal(len, strlen("Be \"brief\".\nab") + 2 + 1);
+	assert_memory_equal(text, "Be \"brief\".\nab\0c\n", len);
+	assert_int_equal(text[len], '\0');
+	free(text);
+	assert_int_equal(pg_json_messages_text(&text, &len, empty, 1000), 0);
+	assert_string_equal(text, "");
+	assert_int_equal(len, 0);
+	free(text);
+	assert_int_equal(pg_json_messages_text(&text, &len, msgs, 10), PG_ELIMIT);
+	assert_null(text);
+	assert_int_equal(pg_json_messages_text(&text, &len, not_objects, 1000), PG_EINVAL);
+	assert_null(text);
+	assert_int_equal(pg_json_messages_text(&text, &len, obj, 1000), PG_EINVAL);
+	assert_int_equal(pg_json_messages_text(&text, &len, NULL, 1000), PG_EINVAL);
+	json_decref(msgs);
+	json_decref(empty);
+	json_decref(not_objects);
+	json_decref(obj);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +248,7 @@ int main(void)
 	    cmocka_unit_test(malformed_paths_are_refused_with_the_offset),
 	    cmocka_unit_test(a_null_path_or_a_zero_sized_message_buffer_is_handled),
 	    cmocka_unit_test(a_compiled_path_is_reused_across_documents),
+	    cmocka_unit_test(messages_text_joins_contents_and_text_parts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,14 +14,36 @@ Modes (--mode):
   no-done    content chunks, then the connection closes without [DONE]
   http-500   every request gets 500 with an OpenAI error body
 Listens on 127.0.0.1 only; prints "listening PORT" on stdout once bound.
+
+Besides chat and completions, in every mode but http-500:
+  .../embeddings  OpenAI embeddings of "input" (a string or a list of them):
+                  `dimensions` numbers each (default 8), base64 floats with
+                  "encoding_format": "base64", usage.prompt_tokens = words.
+                  ?error=1 answers 200 with an error object, ?malformed=1
+                  with an empty data list.
+  .../json-echo   a model API of no particular vendor, for the http-json
+                  adapter. The request must be a JSON object with a string
+                  prompt in "inputs", "prompt" or "input" (else 400) and may
+                  give a limit in "max_tokens" or parameters.max_new_tokens.
+                  ?stream=none (default): {"result": {"outputs": [{"text"}]},
+                  "stats": {"input_tokens", "output_tokens"}, "error": null}.
+                  ?stream=sse: events {"token": {"text"}}, a last one with
+                  "done": true and "stats", then [DONE]. ?stream=ndjson: the
+                  same events as lines. ?error=1 answers with an error: the
+                  whole body's "error" object, or in a stream an event
+                  {"error": "..."} after two tokens. input_tokens counts the
+                  prompt's words.
 """
 import argparse
+import base64
 import json
 import socket
+import struct
 import threading
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 ARGS = None
 
@@ -74,6 +96,13 @@ class Handler(BaseHTTPRequestHandler):
             return
         if ARGS.mode == "http-500":
             self._send_json(500, {"error": {"message": "boom", "type": "server_error"}})
+            return
+        route = urlsplit(self.path)
+        if route.path.rstrip("/").endswith("/embeddings"):
+            self._embeddings(req, parse_qs(route.query))
+            return
+        if route.path.rstrip("/").endswith("/json-echo"):
+            self._json_echo(req, parse_qs(route.query))
             return
         chat = self.path.endswith("/chat/completions")
         n = int(req.get("max_tokens") or req.get("max_completion_tokens") or 16)
@@ -136,6 +165,85 @@ class Handler(BaseHTTPRequestHandler):
                          "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": n,
                                                   "total_tokens": n + 3}}, eol)
         self._event(b"[DONE]", eol)
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+
+    def _embeddings(self, req, query):
+        if "error" in query:
+            self._send_json(200, {"error": {"message": "input is too long for this model",
+                                            "type": "invalid_request_error"}})
+            return
+        if "malformed" in query:
+            self._send_json(200, {"object": "list", "data": [], "model": ARGS.model})
+            return
+        inp = req.get("input") if isinstance(req, dict) else None
+        texts = inp if isinstance(inp, list) else [inp]
+        if not texts or not all(isinstance(t, str) and t for t in texts):
+            self._send_json(400, {"error": {"message": "input must be a non-empty string",
+                                            "type": "invalid_request_error"}})
+            return
+        dims = int(req.get("dimensions") or 8)
+        data = []
+        for k, text in enumerate(texts):
+            vec = [((i * 7919 + len(text)) % 1000) / 1000.0 - 0.5 for i in range(dims)]
+            emb = vec
+            if req.get("encoding_format") == "base64":
+                emb = base64.b64encode(struct.pack("<%df" % dims, *vec)).decode()
+            data.append({"object": "embedding", "index": k, "embedding": emb})
+        words = sum(len(t.split()) for t in texts)
+        time.sleep(ARGS.delay_ms / 1000.0)
+        self._send_json(200, {"object": "list", "data": data, "model": ARGS.model,
+                              "usage": {"prompt_tokens": words, "total_tokens": words}})
+
+    def _json_echo(self, req, query):
+        prompt = None
+        if isinstance(req, dict):
+            prompt = next((req[k] for k in ("inputs", "prompt", "input") if k in req), None)
+        if not isinstance(prompt, str):
+            self._send_json(400, {"error": "expected a JSON object with a string prompt"})
+            return
+        params = req.get("parameters") if isinstance(req.get("parameters"), dict) else {}
+        n = int(req.get("max_tokens") or params.get("max_new_tokens") or 16)
+        n = min(n, ARGS.tokens) if ARGS.tokens else n
+        stats = {"input_tokens": len(prompt.split()), "output_tokens": n}
+        stream = (query.get("stream") or ["none"])[0]
+        fail = "error" in query
+        if stream == "none":
+            time.sleep(ARGS.delay_ms * n / 1000.0)
+            if fail:
+                self._send_json(200, {"result": None, "error": {"message": "model exploded",
+                                                                "code": 500}})
+                return
+            text = "".join("w%d " % i for i in range(n))
+            self._send_json(200, {"result": {"outputs": [{"text": text}]}, "stats": stats,
+                                  "error": None})
+            return
+        sse = stream == "sse"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream" if sse else "application/x-ndjson")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+        def emit(obj):
+            if sse:
+                self._event(obj)
+                return
+            line = json.dumps(obj).encode() + b"\n"
+            half = len(line) // 2  # split lines across writes too
+            self._chunk(line[:half])
+            self._chunk(line[half:])
+
+        for i in range(n):
+            time.sleep(ARGS.delay_ms / 1000.0)
+            if fail and i == 2:
+                emit({"error": "engine overloaded", "error_type": "generation"})
+                break
+            emit({"token": {"id": i, "text": "w%d " % i}, "done": False, "stats": None})
+        else:
+            emit({"token": {"id": n, "text": ""}, "done": True, "stats": stats})
+            if sse:
+                self._event(b"[DONE]")
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
