@@ -806,7 +806,7 @@ static void proxy_option_routes_requests_through_the_proxy(void **state)
 {
 	fixture *f = *state;
 	pg_transport_env env;
-	char base[64], proxy[64], seen[8192];
+	char base[64], proxy[64] = "", seen[8192];
 	fake_options fo = options("proxy", proxy);
 	rec r;
 
