@@ -17,6 +17,7 @@ typedef struct pg_sweep_level {
 	double ttft_p95;   /* ns; NaN when no content */
 	double rps;
 	double error_rate;
+	double quality;    /* quality.score; NaN when nothing was graded */
 } pg_sweep_level;
 
 /* Finds the knee: the last level L such that every level up to L has

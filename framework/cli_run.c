@@ -244,6 +244,8 @@ static void level_of(pg_sweep_level *lv, double load, const pg_engine_result *r)
 		lv->rps = 0;
 	if (pg_metric_value(&lv->error_rate, &m, pg_metric_find("errors.rate"), &none) < 0)
 		lv->error_rate = 1.0;
+	if (pg_metric_value(&lv->quality, &m, pg_metric_find("quality.score"), &none) < 0)
+		lv->quality = NAN;
 }
 
 /* Runs a sweep: the scenario's load once per level; keeps the knee run. */

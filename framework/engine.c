@@ -50,6 +50,9 @@ typedef struct req_ctx {
 	pg_ns last_content;
 	pg_ns now;        /* arrival time of the bytes being parsed */
 	int attempt;      /* retries made so far */
+	char *answer;     /* generated text kept for the scorer (quality only) */
+	size_t answer_len;
+	int answer_truncated;
 	struct event *retry_timer; /* made on the first retry, kept with the context */
 	pg_request_outcome out;
 } req_ctx;
@@ -63,6 +66,7 @@ struct worker {
 	struct event *arrival_timer;
 	void *transport;
 	void *adapter;
+	void *scorer;     /* quality scorer instance, NULL without `quality:` */
 	pg_recorder *rec;
 	pg_series_ring *ring;
 	pg_schedule *sched;
@@ -103,6 +107,7 @@ struct engine {
 };
 
 static void send_due_early(worker *w, pg_ns now);
+static void score_answer(worker *w, req_ctx *c);
 static void fatal(worker *w, const char *what);
 static void check_finished(worker *w);
 static int should_retry(const req_ctx *c);
@@ -114,16 +119,19 @@ static req_ctx *ctx_get(worker *w)
 {
 	req_ctx *c = w->free_ctx;
 	struct event *timer = NULL;
+	char *answer = NULL;
 
 	if (c != NULL) {
 		w->free_ctx = c->next_free;
 		timer = c->retry_timer;
+		answer = c->answer;
 	} else if ((c = malloc(sizeof(*c))) == NULL) {
 		return NULL;
 	}
 	memset(c, 0, sizeof(*c));
 	c->w = w;
 	c->retry_timer = timer;
+	c->answer = answer; /* a buffer of max_answer_bytes, reused */
 	c->out.input_tokens = -1;
 	c->out.output_tokens = -1;
 	return c;
@@ -151,6 +159,7 @@ static void ctx_free_list(worker *w)
 		w->free_ctx = c->next_free;
 		if (c->retry_timer != NULL)
 			event_free(c->retry_timer);
+		free(c->answer);
 		free(c);
 	}
 }
@@ -191,6 +200,27 @@ static void sink_fail(void *ctx, pg_error_class cls, const char *message)
 		c->out.fail = cls;
 }
 
+/* Keeps the generated text for the scorer, up to max_answer_bytes. */
+static void sink_text(void *ctx, const char *text, size_t len)
+{
+	req_ctx *c = ctx;
+	const pg_quality *q = c->w->eng->opts->suite->quality;
+	size_t room;
+
+	if (c->answer == NULL && (c->answer = malloc((size_t)q->max_answer_bytes + 1)) == NULL) {
+		c->answer_truncated = 1;
+		return;
+	}
+	room = (size_t)q->max_answer_bytes - c->answer_len;
+	if (len > room) {
+		len = room;
+		c->answer_truncated = 1;
+	}
+	memcpy(c->answer + c->answer_len, text, len);
+	c->answer_len += len;
+	c->answer[c->answer_len] = '\0';
+}
+
 static const pg_response_sink sink_proto = {NULL, sink_content, sink_usage, sink_fail, NULL};
 
 /* ---- transfer events ---------------------------------------------------- */
@@ -229,6 +259,8 @@ static void on_body(void *ctx, const char *data, size_t len, pg_ns at)
 	if (c->parse == NULL || c->parse_failed)
 		return; /* error bodies are read and dropped */
 	sink.ctx = c;
+	if (c->w->scorer != NULL)
+		sink.text = sink_text;
 	c->now = at;
 	if (c->w->eng->aops->parse_data(c->parse, data, len, &sink) < 0) {
 		c->parse_failed = 1;
@@ -295,6 +327,8 @@ static void on_done(void *ctx, pg_error_class fail, const char *message, pg_ns a
 	int phase = 0;
 
 	sink.ctx = c;
+	if (w->scorer != NULL)
+		sink.text = sink_text;
 	c->out.new_connection = new_connection;
 	if (c->out.last_byte == 0)
 		c->out.last_byte = at;
@@ -319,6 +353,8 @@ static void on_done(void *ctx, pg_error_class fail, const char *message, pg_ns a
 		retry_later(c);
 		return;
 	}
+	if (w->scorer != NULL && c->out.fail == PG_FAIL_NONE && c->phase == PHASE_MEASURED)
+		score_answer(w, c);
 	atomic_fetch_sub(&w->in_flight, 1);
 	record_outcome(w, c);
 	ctx_put(w, c);
@@ -335,6 +371,29 @@ static void on_done(void *ctx, pg_error_class fail, const char *message, pg_ns a
 }
 
 static const pg_transfer_events transfer_events = {on_headers, on_body, on_done};
+
+/* Grades a successful answer with the suite's scorer. */
+static void score_answer(worker *w, req_ctx *c)
+{
+	const engine *e = w->eng;
+	const pg_scorer_ops *ops = e->opts->suite->quality->plugin->ops;
+	pg_score_input in;
+	double score = 0;
+	int pass = 0;
+
+	memset(&in, 0, sizeof(in));
+	in.answer = c->answer != NULL ? c->answer : "";
+	in.answer_len = c->answer_len;
+	in.answer_truncated = c->answer_truncated;
+	in.expected = e->opts->suite->workload.items[c->item].expected;
+	in.prompt = e->items[c->item].prompt;
+	in.metadata_json = e->opts->suite->workload.items[c->item].metadata_json;
+	if (ops->score(w->scorer, &in, &score, &pass) < 0)
+		return; /* the scorer failed, not the answer: left ungraded */
+	c->out.scored = 1;
+	c->out.score = score;
+	c->out.passed = pass;
+}
 
 /* ---- retries ------------------------------------------------------------ */
 
@@ -394,6 +453,8 @@ static void retry_later(req_ctx *c)
 	c->out.http_status = 0;
 	c->out.content_chunks = 0;
 	c->out.input_tokens = c->out.output_tokens = -1;
+	c->answer_len = 0;
+	c->answer_truncated = 0;
 	if (c->retry_timer == NULL)
 		c->retry_timer = evtimer_new(w->base, on_retry, c);
 	if (c->retry_timer == NULL) {
@@ -671,6 +732,16 @@ static int worker_setup(engine *e, worker *w, unsigned int index)
 		pg_error_prefix("transport %s", o->transport->name);
 		return PG_EIO;
 	}
+	if (o->suite->quality != NULL) {
+		const pg_quality *q = o->suite->quality;
+		const pg_scorer_ops *sops = q->plugin->ops;
+
+		if (sops->create(&w->scorer, o->host, q->options) < 0) {
+			w->scorer = NULL;
+			pg_error_prefix("scorer %s", q->scorer);
+			return PG_EIO;
+		}
+	}
 	return 0;
 }
 
@@ -680,6 +751,8 @@ static void worker_teardown(engine *e, worker *w)
 		e->tops->destroy(w->transport);
 	if (w->adapter != NULL)
 		e->aops->destroy(w->adapter);
+	if (w->scorer != NULL)
+		((const pg_scorer_ops *)e->opts->suite->quality->plugin->ops)->destroy(w->scorer);
 	ctx_free_list(w);
 	pg_schedule_free(w->sched);
 	pg_series_ring_free(w->ring);

@@ -108,6 +108,14 @@ static const pg_metric_def catalogue[] = {
 	{"connections.opened", PG_MU_COUNT, 0, PG_LOWER_IS_BETTER, "New connections",
 	 "connections opened by measured requests (keep-alive reuse keeps this near the "
 	 "concurrency)."},
+	{"quality.score", PG_MU_RATIO, 0, PG_HIGHER_IS_BETTER, "Mean answer quality",
+	 "mean of the `quality` scorer's score in [0, 1] over the successful measured "
+	 "requests it graded. Failed requests are not graded (errors.rate covers them)."},
+	{"quality.pass_rate", PG_MU_RATIO, 0, PG_HIGHER_IS_BETTER, "Share of answers passing",
+	 "graded answers the scorer passed / graded answers."},
+	{"quality.p10", PG_MU_RATIO, 0, PG_HIGHER_IS_BETTER, "Tail quality",
+	 "the 10th percentile (nearest rank) of the graded scores, at 0.001 resolution: 90% "
+	 "of answers scored at least this."},
 	{"tokens.max_tokens_ignored_rate", PG_MU_RATIO, 0, PG_LOWER_IS_BETTER,
 	 "Share of answers longer than max_tokens",
 	 "successful requests sent a max_tokens limit whose answer had more output tokens "
@@ -369,6 +377,36 @@ static int count_value(double *out, const pg_recorder *r, const char *name)
 
 static double window_seconds(const pg_recorder *r);
 
+/* The quality.* metrics from the recorder's score buckets. */
+static int quality_value(double *out, const pg_recorder *r, const char *name)
+{
+	int64_t rank, seen = 0;
+	int i;
+
+	if (r->scored == 0) {
+		pg_error_set("%s is undefined: no answer was graded (add `quality:` to the suite, "
+			     "and check that requests succeed)",
+			     name);
+		return PG_ENOTFOUND;
+	}
+	if (strcmp(name, "quality.score") == 0) {
+		*out = r->quality_sum / (double)r->scored;
+		return 0;
+	}
+	if (strcmp(name, "quality.pass_rate") == 0) {
+		*out = (double)r->quality_passed / (double)r->scored;
+		return 0;
+	}
+	rank = (r->scored + 9) / 10; /* ceil(0.1 n) */
+	for (i = 0; i < PG_QUALITY_BUCKETS; i++) {
+		seen += r->quality_buckets[i];
+		if (seen >= rank)
+			break;
+	}
+	*out = (double)i / 1000.0;
+	return 0;
+}
+
 /* The cost.* metrics; see their formulas in the catalogue. */
 static int cost_value(double *out, const pg_measure *m, const pg_metric_def *def)
 {
@@ -459,6 +497,8 @@ int pg_metric_value(double *out, const pg_measure *m, const pg_metric_def *def, 
 		return derived_value(out, m, def);
 	if (strncmp(name, "cost.", 5) == 0)
 		return cost_value(out, m, def);
+	if (strncmp(name, "quality.", 8) == 0)
+		return quality_value(out, r, name);
 	if (strcmp(name, "tokens.max_tokens_ignored_rate") == 0) {
 		if (r->limited == 0) {
 			pg_error_set("%s is undefined: no successful request was sent a limit", name);

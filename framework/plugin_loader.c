@@ -71,7 +71,15 @@ int pg_plugin_desc_check(const pg_plugin_desc *d, const char *origin)
 				     d->name);
 			return PG_EINVAL;
 		}
-	} else if (d->kind != PG_PLUGIN_TRANSPORT && d->kind != PG_PLUGIN_SCORER) {
+	} else if (d->kind == PG_PLUGIN_SCORER) {
+		const pg_scorer_ops *o = d->ops;
+
+		if (o->create == NULL || o->destroy == NULL || o->score == NULL) {
+			pg_error_set("%s: scorer '%s' lacks a required operation", origin,
+				     d->name);
+			return PG_EINVAL;
+		}
+	} else if (d->kind != PG_PLUGIN_TRANSPORT) {
 		pg_error_set("%s: unknown plugin kind %d", origin, (int)d->kind);
 		return PG_EINVAL;
 	}

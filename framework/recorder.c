@@ -80,6 +80,14 @@ int pg_recorder_add(pg_recorder *r, const pg_request_outcome *o)
 		r->tokens_by_source[PG_TOKENS_CHUNKS]++;
 	}
 	r->output_tokens += out_tokens;
+	if (o->scored) {
+		double sc = o->score < 0 ? 0 : o->score > 1 ? 1 : o->score;
+
+		r->scored++;
+		r->quality_sum += sc;
+		r->quality_passed += o->passed ? 1 : 0;
+		r->quality_buckets[(int)(sc * 1000.0 + 0.5)]++;
+	}
 	if (o->max_tokens > 0) {
 		r->limited++;
 		if (out_tokens > o->max_tokens)
@@ -150,6 +158,11 @@ int pg_recorder_merge(pg_recorder *dst, const pg_recorder *src)
 	dst->connections += src->connections;
 	dst->retries += src->retries;
 	dst->limited += src->limited;
+	dst->scored += src->scored;
+	dst->quality_passed += src->quality_passed;
+	dst->quality_sum += src->quality_sum;
+	for (i = 0; i < PG_QUALITY_BUCKETS; i++)
+		dst->quality_buckets[i] += src->quality_buckets[i];
 	dst->over_limit += src->over_limit;
 	dst->goodput += src->goodput;
 	dst->goodput_in_window += src->goodput_in_window;

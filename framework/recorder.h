@@ -32,6 +32,9 @@ typedef struct pg_request_outcome {
 	int64_t output_tokens; /* as reported by usage; < 0: unknown */
 	int new_connection;    /* the request opened a connection */
 	int64_t max_tokens;    /* the output limit sent, <= 0: none */
+	int scored;            /* the answer was graded */
+	double score;          /* its score in [0, 1] */
+	int passed;            /* it passed the scorer */
 } pg_request_outcome;
 
 /* Per-request service-level objective for goodput; 0 means "not set". */
@@ -40,6 +43,9 @@ typedef struct pg_slo {
 	pg_ns tpot;
 	pg_ns e2e;
 } pg_slo;
+
+/* Quality scores are kept in 0.001-wide buckets: exact enough for a p10. */
+#define PG_QUALITY_BUCKETS 1001
 
 /* A send more than this far behind its schedule is "late". */
 #define PG_LATE_SEND_NS PG_NS_PER_MS
@@ -68,6 +74,10 @@ typedef struct pg_recorder {
 	int64_t dropped;     /* measured arrivals not sent: the in-flight cap was reached */
 	int64_t connections; /* connections opened by measured requests */
 	int64_t retries;     /* extra attempts made by measured requests */
+	int64_t scored;      /* successes graded by the quality scorer */
+	int64_t quality_passed; /* of those, answers that passed */
+	double quality_sum;  /* sum of their scores */
+	int64_t quality_buckets[PG_QUALITY_BUCKETS]; /* scores by 0.001 steps */
 	int64_t limited;     /* successes that were sent a max_tokens limit */
 	int64_t over_limit;  /* of those, answers longer than the limit */
 	int64_t goodput;     /* successes that met every goodput objective */

@@ -9,6 +9,18 @@
 
 #include "gate.h"
 
+/* One point of the quality/latency trade-off: a scenario, or one level of
+ * a sweep. */
+typedef struct pg_tradeoff_point {
+	char label[160];
+	double e2e_p95;  /* ns */
+	double quality;  /* quality.score */
+	int pareto;      /* no other point has both lower p95 and higher quality */
+} pg_tradeoff_point;
+
+/* Collects the points of a run whose suite grades quality; *out is
+ * malloc'd (free()), *n may be 0. */
+int pg_report_tradeoff(pg_tradeoff_point **out, size_t *n, const pg_run_result *run);
 /* Prints the result table of a run; colour only when color is non-zero. */
 void pg_report_console(FILE *out, const pg_run_result *run, int color);
 /* Writes DIR/results.json atomically (temp file + rename), creating DIR

@@ -1,5 +1,6 @@
 /* The console result table. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
@@ -106,9 +107,11 @@ static void print_sweep(FILE *out, const pg_scenario_result *sr)
 	for (i = 0; i < sr->n_levels; i++) {
 		const pg_sweep_level *l = &sr->levels[i];
 
-		fprintf(out, "  %10g %12.3f %12.3f %12.2f %8.2f%%%s\n", l->load, l->e2e_p95 / 1e6,
-			l->ttft_p95 / 1e6, l->rps, l->error_rate * 100.0,
-			(long)i == sr->knee ? "  <- knee" : "");
+		fprintf(out, "  %10g %12.3f %12.3f %12.2f %8.2f%%", l->load, l->e2e_p95 / 1e6,
+			l->ttft_p95 / 1e6, l->rps, l->error_rate * 100.0);
+		if (!isnan(l->quality))
+			fprintf(out, "  quality %.3f", l->quality);
+		fprintf(out, "%s\n", (long)i == sr->knee ? "  <- knee" : "");
 	}
 	fprintf(out, "  knee: %s\n", sr->knee_reason);
 }
@@ -180,6 +183,15 @@ static void print_scenario(FILE *out, const pg_scenario_result *sr, int color)
 			fprintf(out, "  cost: $%.6f per request, $%.2f per hour at this load\n", req,
 				hour);
 	}
+	if (rec->scored > 0) {
+		double q = 0, pass = 0, p10 = 0;
+
+		pg_metric_value(&q, ms, pg_metric_find("quality.score"), &none);
+		pg_metric_value(&pass, ms, pg_metric_find("quality.pass_rate"), &none);
+		pg_metric_value(&p10, ms, pg_metric_find("quality.p10"), &none);
+		fprintf(out, "  quality: score %.3f, %.1f%% passed, p10 %.3f (%lld graded)\n", q,
+			pass * 100.0, p10, (long long)rec->scored);
+	}
 	if (rec->over_limit)
 		fprintf(out, "  max_tokens: %lld of %lld answers were longer than the limit sent\n",
 			(long long)rec->over_limit, (long long)rec->limited);
@@ -188,6 +200,80 @@ static void print_scenario(FILE *out, const pg_scenario_result *sr, int color)
 	if (sr->levels != NULL)
 		print_sweep(out, sr);
 	print_requirements(out, sr, color);
+}
+
+static void add_point(pg_tradeoff_point *pts, size_t *n, const char *label, double p95, double q)
+{
+	if (isnan(p95) || isnan(q))
+		return;
+	snprintf(pts[*n].label, sizeof(pts[*n].label), "%s", label);
+	pts[*n].e2e_p95 = p95;
+	pts[*n].quality = q;
+	pts[*n].pareto = 0;
+	(*n)++;
+}
+
+int pg_report_tradeoff(pg_tradeoff_point **out, size_t *n, const pg_run_result *run)
+{
+	pg_tradeoff_point *pts;
+	size_t cap = 0, i, j, k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (run->suite->quality == NULL)
+		return 0;
+	for (i = 0; i < run->n_scenarios; i++)
+		cap += run->scenarios[i].levels ? run->scenarios[i].n_levels : 1;
+	pts = calloc(cap ? cap : 1, sizeof(*pts));
+	if (pts == NULL)
+		return PG_ENOMEM;
+	for (i = 0; i < run->n_scenarios; i++) {
+		const pg_scenario_result *sr = &run->scenarios[i];
+		pg_stat p95 = {PG_STAT_QUANTILE, 0.95}, none = {PG_STAT_NONE, 0};
+		double lat, q;
+		char label[160];
+
+		if (sr->levels != NULL) {
+			for (j = 0; j < sr->n_levels; j++) {
+				snprintf(label, sizeof(label), "%s @ %g", sr->scenario->name,
+					 sr->levels[j].load);
+				add_point(pts, &k, label, sr->levels[j].e2e_p95, sr->levels[j].quality);
+			}
+			continue;
+		}
+		if (pg_metric_value(&lat, &sr->measure, pg_metric_find("e2e"), &p95) == 0 &&
+		    pg_metric_value(&q, &sr->measure, pg_metric_find("quality.score"), &none) == 0)
+			add_point(pts, &k, sr->scenario->name, lat, q);
+	}
+	for (i = 0; i < k; i++) {
+		pts[i].pareto = 1;
+		for (j = 0; j < k; j++)
+			if (j != i && pts[j].e2e_p95 <= pts[i].e2e_p95 &&
+			    pts[j].quality >= pts[i].quality &&
+			    (pts[j].e2e_p95 < pts[i].e2e_p95 || pts[j].quality > pts[i].quality))
+				pts[i].pareto = 0;
+	}
+	*out = pts;
+	*n = k;
+	return 0;
+}
+
+static void print_tradeoff(FILE *out, const pg_run_result *run)
+{
+	pg_tradeoff_point *pts = NULL;
+	size_t n = 0, i;
+
+	if (pg_report_tradeoff(&pts, &n, run) < 0 || n < 2) {
+		free(pts);
+		return;
+	}
+	fprintf(out, "\nquality vs latency (* = Pareto-optimal: nothing is both faster and "
+		     "better)\n  %-40s %12s %9s\n",
+		"scenario", "e2e p95 ms", "quality");
+	for (i = 0; i < n; i++)
+		fprintf(out, "  %-40.40s %12.3f %9.3f %s\n", pts[i].label, pts[i].e2e_p95 / 1e6,
+			pts[i].quality, pts[i].pareto ? "*" : "");
+	free(pts);
 }
 
 void pg_report_console(FILE *out, const pg_run_result *run, int color)
@@ -201,6 +287,7 @@ void pg_report_console(FILE *out, const pg_run_result *run, int color)
 		for (j = 0; j < run->scenarios[i].n_reqs; j++, n++)
 			met += run->scenarios[i].reqs[j].met ? 1 : 0;
 	}
+	print_tradeoff(out, run);
 	fprintf(out, "\nverdict: %s%s%s (%zu of %zu requirements met)\n",
 		color ? (run->pass ? GREEN BOLD : RED BOLD) : "", run->pass ? "PASS" : "FAIL",
 		color ? RESET : "", met, n);

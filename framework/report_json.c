@@ -149,6 +149,15 @@ static json_t *metrics_json(const pg_scenario_result *sr)
 					    : rec->tokens_by_source[1]   ? "chunks"
 									 : "none"));
 	json_object_set_new(m, "tokens", tok);
+	if (rec->scored > 0) {
+		json_t *q = json_object();
+
+		set_num(q, "score", scalar(ms, "quality.score"));
+		set_num(q, "pass_rate", scalar(ms, "quality.pass_rate"));
+		set_num(q, "p10", scalar(ms, "quality.p10"));
+		json_object_set_new(q, "graded", json_integer(rec->scored));
+		json_object_set_new(m, "quality", q);
+	}
 	if (ms->cost != NULL) {
 		json_t *cost = json_object();
 
@@ -228,6 +237,7 @@ static json_t *sweep_json(const pg_scenario_result *sr)
 		set_ms(lv, "ttft_p95", l->ttft_p95);
 		set_num(lv, "rps", l->rps);
 		set_num(lv, "error_rate", l->error_rate);
+		set_num(lv, "quality", l->quality);
 		json_array_append_new(levels, lv);
 	}
 	json_object_set_new(o, "levels", levels);
@@ -356,6 +366,25 @@ json_t *pg_report_json_build(const pg_run_result *run)
 	for (i = 0; i < run->n_scenarios; i++)
 		json_array_append_new(sc, scenario_json(&run->scenarios[i]));
 	json_object_set_new(doc, "scenarios", sc);
+	if (run->suite->quality != NULL) {
+		pg_tradeoff_point *pts = NULL;
+		size_t n = 0, k;
+		json_t *arr = json_array();
+
+		if (pg_report_tradeoff(&pts, &n, run) == 0) {
+			for (k = 0; k < n; k++) {
+				json_t *p = json_object();
+
+				json_object_set_new(p, "scenario", json_string(pts[k].label));
+				set_num(p, "e2e_p95", pts[k].e2e_p95 / 1e6);
+				set_num(p, "quality", pts[k].quality);
+				json_object_set_new(p, "pareto", json_boolean(pts[k].pareto));
+				json_array_append_new(arr, p);
+			}
+		}
+		free(pts);
+		json_object_set_new(doc, "quality_tradeoff", arr);
+	}
 	return doc;
 }
 

@@ -26,7 +26,10 @@
 #define NAME_MAX_LEN 100
 
 static const char *const top_keys[] = {"version",  "name",	   "target",
-				       "workload", "scenarios", "cost"};
+				       "workload", "scenarios", "cost", "quality"};
+static const char *const quality_keys[] = {"scorer", "options", "max_answer_bytes"};
+static const char *const known_scorers[] = {"contains", "exact",   "json-schema", "json-valid",
+					    "length",   "numeric", "regex"};
 static const char *const target_keys[] = {
     "adapter", "url", "model", "headers", "options", "transport", "transport_options"};
 static const char *const scenario_keys[] = {"name", "load", "sweep", "goodput", "requirements"};
@@ -395,6 +398,42 @@ static int load_transport(pg_target *tg, const pg_yaml_node *target, const pg_su
 			    "transport_options", "transport", tg->transport);
 }
 
+/* `quality: {scorer: NAME, options: {...}, max_answer_bytes: N}` */
+static int load_quality(pg_suite *s, const pg_yaml_node *map, const pg_suite_load_opts *opts)
+{
+	const pg_yaml_node *node, *n;
+	const char *name;
+	pg_quality *q;
+	int rc;
+
+	rc = pg_yaml_want(map, PG_YAML_MAP, "quality");
+	if (rc == 0)
+		rc = pg_yaml_check_keys(map, quality_keys, NKEYS(quality_keys), "in 'quality'");
+	if (rc == 0)
+		rc = pg_yaml_require(&node, map, "scorer", "in 'quality'");
+	if (rc == 0)
+		rc = pg_yaml_string(&name, node, "scorer");
+	if (rc < 0)
+		return rc;
+	q = calloc(1, sizeof(*q));
+	if (q == NULL || (q->scorer = strdup(name)) == NULL) {
+		free(q);
+		return oom();
+	}
+	s->quality = q;
+	q->max_answer_bytes = 64 * 1024;
+	rc = find_plugin(&q->plugin, PG_PLUGIN_SCORER, "scorer", q->scorer, known_scorers,
+			 NKEYS(known_scorers), map, node, opts);
+	if (rc == 0 && (n = pg_yaml_opt(map, "max_answer_bytes")) != NULL)
+		rc = pg_yaml_int(&q->max_answer_bytes, n, "max_answer_bytes", 1, 64 * 1024 * 1024);
+	if (rc == 0)
+		rc = pg_options_new(&q->options, q->plugin->options);
+	if (rc == 0)
+		rc = load_options(q->options, pg_yaml_opt(map, "options"), "options", "scorer",
+				  q->scorer);
+	return rc;
+}
+
 static int load_target(pg_target *tg, const pg_yaml_node *root, const pg_suite_load_opts *opts)
 {
 	const pg_yaml_node *target, *n, *url, *adapter;
@@ -668,6 +707,8 @@ static int load_tree(pg_suite *s, pg_yaml_tree *t, const pg_suite_load_opts *opt
 		rc = load_scenarios(s, t->root);
 	if (rc == 0 && pg_yaml_opt(t->root, "cost") != NULL)
 		rc = pg_cost_from_yaml(&s->cost, pg_yaml_opt(t->root, "cost"));
+	if (rc == 0 && pg_yaml_opt(t->root, "quality") != NULL)
+		rc = load_quality(s, pg_yaml_opt(t->root, "quality"), opts);
 	return rc;
 }
 
@@ -753,6 +794,11 @@ void pg_suite_free(pg_suite *s)
 	}
 	free(s->scenarios);
 	free(s->cost);
+	if (s->quality != NULL) {
+		free(s->quality->scorer);
+		pg_options_free(s->quality->options);
+		free(s->quality);
+	}
 	free(s);
 }
 

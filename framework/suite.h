@@ -118,6 +118,14 @@ typedef struct pg_scenario {
 	size_t n_reqs;
 } pg_scenario;
 
+/* `quality:`: how answers are graded (one scorer plugin for the suite). */
+typedef struct pg_quality {
+	char *scorer;                 /* plugin name */
+	pg_options *options;          /* validated against the scorer's table */
+	const pg_plugin_desc *plugin;
+	int64_t max_answer_bytes;     /* text kept per request for scoring, default 64 KiB */
+} pg_quality;
+
 typedef struct pg_suite {
 	char *path; /* as given */
 	char *name; /* `name:` or the file's base name without extension */
@@ -126,6 +134,7 @@ typedef struct pg_suite {
 	pg_scenario *scenarios;
 	size_t n_scenarios;
 	struct pg_cost *cost; /* `cost:` pricing (cost.h), NULL if none */
+	pg_quality *quality;  /* `quality:` scoring, NULL if none */
 } pg_suite;
 
 /* Finds a plugin descriptor of a kind by name; NULL (with pg_error_last()

@@ -35,7 +35,7 @@ extern "C" {
 typedef enum pg_plugin_kind {
 	PG_PLUGIN_ADAPTER = 1,   /* builds model requests, parses responses */
 	PG_PLUGIN_TRANSPORT = 2, /* moves request and response bytes */
-	PG_PLUGIN_SCORER = 3     /* grades answers (reserved) */
+	PG_PLUGIN_SCORER = 3     /* grades answers */
 } pg_plugin_kind;
 
 /* ---- options ------------------------------------------------------------ */
@@ -223,6 +223,30 @@ typedef struct pg_transport_ops {
 	int (*supports)(const char *url);
 } pg_transport_ops;
 
+/* ---- scorers -------------------------------------------------------------- */
+
+/* One answer to grade. Strings are owned by the host and valid during the
+ * call; answer is not NUL-terminated beyond answer_len (use the length). */
+typedef struct pg_score_input {
+	const char *answer;        /* the generated text, capped by the host */
+	size_t answer_len;
+	int answer_truncated;      /* non-zero: the text was longer than the cap */
+	const char *expected;      /* the workload item's expected answer, or NULL */
+	const char *prompt;        /* the prompt text, or NULL for chat messages */
+	const char *metadata_json; /* the item's metadata object as JSON, or NULL */
+} pg_score_input;
+
+/* Operations of a scorer plugin. The host makes one instance per worker
+ * thread, so score() is never called concurrently on one instance. */
+typedef struct pg_scorer_ops {
+	int (*create)(void **out_inst, const pg_host_api *host, const pg_options *opts);
+	void (*destroy)(void *inst);
+	/* Grades one answer: *score in [0, 1] (1 best), *pass non-zero when it
+	 * passes the scorer's own threshold. Returns a negative PG_E code only
+	 * when the scorer itself failed (not for a bad answer). */
+	int (*score)(void *inst, const pg_score_input *in, double *score, int *pass);
+} pg_scorer_ops;
+
 /* ---- descriptor --------------------------------------------------------- */
 
 typedef struct pg_plugin_desc {
@@ -234,7 +258,7 @@ typedef struct pg_plugin_desc {
 	const char *version;     /* the plugin's own version */
 	const char *description; /* one line */
 	const pg_option_spec *options; /* may be NULL: no options */
-	const void *ops;               /* kind-specific: pg_adapter_ops, pg_transport_ops */
+	const void *ops; /* kind-specific: pg_adapter_ops, pg_transport_ops, pg_scorer_ops */
 } pg_plugin_desc;
 
 typedef const pg_plugin_desc *(*pg_plugin_entry_fn)(void);

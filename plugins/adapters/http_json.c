@@ -904,18 +904,11 @@ static int on_ndjson_line(void *ctx, const char *line, size_t len)
 
 static void finish_whole(hj_parse *ps)
 {
-	json_error_t jerr;
 	json_t *root;
 
-	if (ps->r.body_len == 0) {
-		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "empty response body");
+	root = pg_adapter_body_json(&ps->r, JSON_DECODE_ANY);
+	if (!root)
 		return;
-	}
-	root = json_loadb(ps->r.body, ps->r.body_len, JSON_DECODE_ANY, &jerr);
-	if (!root) {
-		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "invalid JSON response: %s", jerr.text);
-		return;
-	}
 	handle_value(ps, root, 0);
 	json_decref(root);
 }

@@ -33,7 +33,6 @@
 #include <jansson.h>
 
 #include "adapter_util.h"
-#include "host_mem.h"
 #include "perfgate/plugin.h"
 #include "sse.h"
 
@@ -335,12 +334,9 @@ static int ks_build(void *vinst, const pg_work_item *item, pg_request *out)
 		if (rc < 0)
 			goto oom;
 	}
-	out->url = pg_host_strndup(host, url, strlen(url));
-	if (!out->url || pg_adapter_dump_json(&out->body, &out->body_len, host, body, 0) < 0)
+	if (pg_adapter_post_json(out, host, url, body, 0,
+				 stream ? "text/event-stream" : "application/json") < 0)
 		goto oom;
-	out->method = "POST";
-	out->content_type = "application/json";
-	out->accept = stream ? "text/event-stream" : "application/json";
 	rc = 0;
 	goto done;
 oom:
@@ -351,11 +347,6 @@ done:
 	json_decref(inputs);
 	json_decref(params);
 	json_decref(body);
-	if (rc < 0) {
-		host->free(out->url);
-		host->free(out->body);
-		memset(out, 0, sizeof(*out));
-	}
 	return rc;
 }
 
@@ -407,8 +398,7 @@ static void report_counts(ks_parse *ps, int64_t in_tok, int64_t out_tok)
 		ps->in_tokens = in_tok;
 	if (out_tok >= 0)
 		ps->out_tokens = (ps->out_tokens < 0 ? 0 : ps->out_tokens) + out_tok;
-	if (!ps->r.failed && ps->r.sink && ps->r.sink->usage)
-		ps->r.sink->usage(ps->r.sink->ctx, ps->in_tokens, ps->out_tokens);
+	pg_adapter_usage(&ps->r, ps->in_tokens, ps->out_tokens);
 }
 
 /* A piece of generated text: one content event (tokens: the response's
@@ -520,18 +510,11 @@ static int on_sse_event(void *ctx, const char *event, const char *data, size_t l
 
 static void finish_json(ks_parse *ps)
 {
-	json_error_t jerr;
 	json_t *root;
 
-	if (ps->r.body_len == 0) {
-		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "empty response body");
+	root = pg_adapter_body_json(&ps->r, 0);
+	if (!root)
 		return;
-	}
-	root = json_loadb(ps->r.body, ps->r.body_len, 0, &jerr);
-	if (!root) {
-		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "invalid JSON response: %s", jerr.text);
-		return;
-	}
 	if (!json_is_object(root))
 		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "response is not a JSON object");
 	else if (!check_error(ps, root) && ps->kind == KS_INFER)

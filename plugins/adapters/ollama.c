@@ -19,7 +19,6 @@
 #include <jansson.h>
 
 #include "adapter_util.h"
-#include "host_mem.h"
 #include "ndjson.h"
 #include "perfgate/plugin.h"
 
@@ -215,14 +214,10 @@ static int ollama_build(void *vinst, const pg_work_item *item, pg_request *out)
 	}
 	if (in->keep_alive && pg_adapter_put(body, "keep_alive", json_string(in->keep_alive)) < 0)
 		goto oom;
-	out->url = pg_host_strndup(host, in->url, strlen(in->url));
 	/* 15 significant digits print 0.7 as 0.7, not 0.69999999999999996. */
-	if (!out->url || pg_adapter_dump_json(&out->body, &out->body_len, host, body,
-					      JSON_REAL_PRECISION(15)) < 0)
+	if (pg_adapter_post_json(out, host, in->url, body, JSON_REAL_PRECISION(15),
+				 item->stream ? "application/x-ndjson" : "application/json") < 0)
 		goto oom;
-	out->method = "POST";
-	out->content_type = "application/json";
-	out->accept = item->stream ? "application/x-ndjson" : "application/json";
 	rc = 0;
 	goto done;
 oom:
@@ -231,25 +226,10 @@ oom:
 done:
 	json_decref(options);
 	json_decref(body);
-	if (rc < 0) {
-		host->free(out->url);
-		host->free(out->body);
-		memset(out, 0, sizeof(*out));
-	}
 	return rc;
 }
 
 /* ---- response events ---------------------------------------------------- */
-
-/* A token count; -1 when absent or not a non-negative integer. */
-static int64_t count_of(const json_t *obj, const char *key)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	if (json_is_integer(v) && json_integer_value(v) >= 0)
-		return (int64_t)json_integer_value(v);
-	return -1;
-}
 
 /* Handles one object (a stream line or the whole answer). whole: the
  * answer was not streamed, so its text field must be there. */
@@ -290,10 +270,10 @@ static void handle_object(ollama_parse *ps, const json_t *root, int whole)
 	if (!json_is_true(json_object_get(root, "done")))
 		return;
 	ps->done = 1;
-	in_tok = count_of(root, "prompt_eval_count");
-	out_tok = count_of(root, "eval_count");
-	if ((in_tok >= 0 || out_tok >= 0) && !ps->r.failed && ps->r.sink && ps->r.sink->usage)
-		ps->r.sink->usage(ps->r.sink->ctx, in_tok, out_tok);
+	in_tok = pg_adapter_count(root, "prompt_eval_count");
+	out_tok = pg_adapter_count(root, "eval_count");
+	if (in_tok >= 0 || out_tok >= 0)
+		pg_adapter_usage(&ps->r, in_tok, out_tok);
 }
 
 /* pg_ndjson callback: one line of the stream. Returns 1 to stop. */
@@ -321,18 +301,11 @@ static int on_line(void *ctx, const char *line, size_t len)
 
 static void finish_json(ollama_parse *ps)
 {
-	json_error_t jerr;
 	json_t *root;
 
-	if (ps->r.body_len == 0) {
-		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "empty response body");
+	root = pg_adapter_body_json(&ps->r, 0);
+	if (!root)
 		return;
-	}
-	root = json_loadb(ps->r.body, ps->r.body_len, 0, &jerr);
-	if (!root) {
-		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "invalid JSON response: %s", jerr.text);
-		return;
-	}
 	handle_object(ps, root, 1);
 	json_decref(root);
 }

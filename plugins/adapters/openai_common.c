@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "host_mem.h"
 #include "sse.h"
 
 typedef struct openai_inst {
@@ -148,14 +147,10 @@ int pg_openai_build(void *vinst, const pg_work_item *item, pg_request *out)
 	if (in->ignore_eos && pg_adapter_put(body, "ignore_eos", json_true()) < 0)
 		goto oom;
 
-	out->url = pg_host_strndup(host, in->url, strlen(in->url));
 	/* 15 significant digits print 0.7 as 0.7, not 0.69999999999999996. */
-	if (!out->url || pg_adapter_dump_json(&out->body, &out->body_len, host, body,
-					      JSON_REAL_PRECISION(15)) < 0)
+	if (pg_adapter_post_json(out, host, in->url, body, JSON_REAL_PRECISION(15),
+				 item->stream ? "text/event-stream" : "application/json") < 0)
 		goto oom;
-	out->method = "POST";
-	out->content_type = "application/json";
-	out->accept = item->stream ? "text/event-stream" : "application/json";
 	rc = 0;
 	goto done;
 oom:
@@ -164,11 +159,6 @@ oom:
 done:
 	json_decref(so);
 	json_decref(body);
-	if (rc < 0) {
-		host->free(out->url);
-		host->free(out->body);
-		memset(out, 0, sizeof(*out));
-	}
 	return rc;
 }
 
@@ -200,16 +190,6 @@ static void report_text(openai_parse *ps, const json_t *choice, int in_stream)
 				 json_string_length(text));
 }
 
-/* A token count from a usage object; -1 when absent or not a count. */
-static int64_t usage_count(const json_t *usage, const char *key)
-{
-	const json_t *v = json_object_get(usage, key);
-
-	if (json_is_integer(v) && json_integer_value(v) >= 0)
-		return (int64_t)json_integer_value(v);
-	return -1;
-}
-
 /* Reports a "usage" member when it is an object with a count in it
  * (vLLM and OpenAI send "usage": null in all but the last chunk). */
 static void report_usage(openai_parse *ps, const json_t *root)
@@ -219,18 +199,15 @@ static void report_usage(openai_parse *ps, const json_t *root)
 
 	if (!json_is_object(usage) || ps->r.failed)
 		return;
-	in_tok = usage_count(usage, "prompt_tokens");
-	out_tok = usage_count(usage, "completion_tokens");
+	in_tok = pg_adapter_count(usage, "prompt_tokens");
+	out_tok = pg_adapter_count(usage, "completion_tokens");
 	if (in_tok < 0 && out_tok < 0)
 		return;
 	if (ps->r.sink && ps->r.sink->usage)
 		ps->r.sink->usage(ps->r.sink->ctx, in_tok, out_tok);
 }
 
-/* If root is an error response, copies its message into msg and returns 1.
- * Shapes: {"error": {"message": ...}}, {"error": "text"} and vLLM's
- * {"object": "error", "message": ...}. */
-static int error_message(const json_t *root, char *msg, size_t size)
+int pg_openai_error_message(const json_t *root, char *msg, size_t size)
 {
 	const json_t *err = json_object_get(root, "error");
 	const json_t *text = NULL;
@@ -264,7 +241,7 @@ static void handle_chunk(openai_parse *ps, const json_t *root)
 		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "stream chunk is not a JSON object");
 		return;
 	}
-	if (error_message(root, msg, sizeof(msg))) {
+	if (pg_openai_error_message(root, msg, sizeof(msg))) {
 		pg_adapter_fail(&ps->r, PG_FAIL_STREAM, "%s", msg);
 		return;
 	}
@@ -301,7 +278,7 @@ static void handle_error_event(openai_parse *ps, const char *data, size_t len)
 	json_t *root = json_loadb(data, len, 0, NULL);
 	const json_t *text;
 
-	if (root && error_message(root, msg, sizeof(msg)))
+	if (root && pg_openai_error_message(root, msg, sizeof(msg)))
 		pg_adapter_fail(&ps->r, PG_FAIL_STREAM, "%s", msg);
 	else if (root && pg_adapter_nonempty_string(text = json_object_get(root, "message")))
 		pg_adapter_fail(&ps->r, PG_FAIL_STREAM, "%s", json_string_value(text));
@@ -359,25 +336,18 @@ static int on_sse_event(void *ctx, const char *event, const char *data, size_t l
 static void finish_json(openai_parse *ps)
 {
 	char msg[PG_ADAPTER_FAIL_MSG_MAX];
-	json_error_t jerr;
 	json_t *root;
 	const json_t *choices;
 	int mc;
 
-	if (ps->r.body_len == 0) {
-		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "empty response body");
+	root = pg_adapter_body_json(&ps->r, 0);
+	if (!root)
 		return;
-	}
-	root = json_loadb(ps->r.body, ps->r.body_len, 0, &jerr);
-	if (!root) {
-		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "invalid JSON response: %s", jerr.text);
-		return;
-	}
 	if (!json_is_object(root)) {
 		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "response is not a JSON object");
 		goto done;
 	}
-	if (error_message(root, msg, sizeof(msg))) {
+	if (pg_openai_error_message(root, msg, sizeof(msg))) {
 		pg_adapter_fail(&ps->r, PG_FAIL_STREAM, "%s", msg);
 		goto done;
 	}

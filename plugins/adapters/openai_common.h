@@ -4,6 +4,7 @@
  * response parsing for streamed (SSE) and whole JSON bodies.
  * Each adapter supplies a flavor with the parts that differ: how a work
  * item becomes input fields, and where content sits in a choice.
+ * openai-embeddings uses only the error-response reader.
  *
  * These names are not static so both adapter files can use them, but the
  * .so build uses -fvisibility=hidden, so only the plugin entry is exported.
@@ -34,6 +35,12 @@ typedef struct pg_openai_flavor {
 	 * content, 0 if it is well formed but empty, -1 if it is malformed. */
 	int (*message_content)(const json_t *choice);
 } pg_openai_flavor;
+
+/* If root is an OpenAI-style error response, copies its message (or a
+ * note that it had none) into msg and returns 1; otherwise returns 0.
+ * Shapes: {"error": {"message": ...}}, {"error": "text"} and vLLM's
+ * {"object": "error", "message": ...}. */
+int pg_openai_error_message(const json_t *root, char *msg, size_t size);
 
 /* Adapter operations shared by both flavors; create takes the flavor on
  * top of the pg_adapter_ops arguments, the rest match pg_adapter_ops. */

@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "adapter_util.h"
-#include "host_mem.h"
 #include "json_path.h"
+#include "openai_common.h"
 
 #define EMB_NAME "openai-embeddings"
 /* Largest response body buffered (an embedding of 3072 floats is ~70 KB). */
@@ -189,12 +189,8 @@ static int emb_build(void *vinst, const pg_work_item *item, pg_request *out)
 	if (in->encoding_format &&
 	    pg_adapter_put(body, "encoding_format", json_string(in->encoding_format)) < 0)
 		goto oom;
-	out->url = pg_host_strndup(host, in->url, strlen(in->url));
-	if (!out->url || pg_adapter_dump_json(&out->body, &out->body_len, host, body, 0) < 0)
+	if (pg_adapter_post_json(out, host, in->url, body, 0, "application/json") < 0)
 		goto oom;
-	out->method = "POST";
-	out->content_type = "application/json";
-	out->accept = "application/json";
 	rc = 0;
 	goto done;
 oom:
@@ -203,38 +199,10 @@ oom:
 done:
 	json_decref(input);
 	json_decref(body);
-	if (rc < 0) {
-		host->free(out->url);
-		host->free(out->body);
-		memset(out, 0, sizeof(*out));
-	}
 	return rc;
 }
 
 /* ---- responses ---------------------------------------------------------- */
-
-/* If root is an error response ({"error": {"message"}}, {"error": "text"}
- * or {"object": "error", "message"}), writes its message and returns 1. */
-static int error_message(const json_t *root, char *msg, size_t size)
-{
-	const json_t *err = json_object_get(root, "error");
-	const json_t *obj = json_object_get(root, "object");
-	const json_t *text;
-
-	if (json_is_object(err))
-		text = json_object_get(err, "message");
-	else if (json_is_string(err))
-		text = err;
-	else if (json_is_string(obj) && strcmp(json_string_value(obj), "error") == 0)
-		text = json_object_get(root, "message");
-	else
-		return 0;
-	if (pg_adapter_nonempty_string(text))
-		snprintf(msg, size, "%s", json_string_value(text));
-	else
-		snprintf(msg, size, "server sent an error object without a message");
-	return 1;
-}
 
 /* Whether emb is a plausible embedding: a non-empty array whose first
  * EMB_CHECKED elements and last element are numbers (the rest are not
@@ -256,25 +224,18 @@ static int embedding_ok(const json_t *emb, int string_ok)
 static void finish(emb_parse *ps)
 {
 	char msg[PG_ADAPTER_FAIL_MSG_MAX];
-	json_error_t jerr;
 	json_t *root;
 	const json_t *data, *usage, *tokens;
 	int64_t in_tok = -1;
 
-	if (ps->r.body_len == 0) {
-		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "empty response body");
+	root = pg_adapter_body_json(&ps->r, 0);
+	if (!root)
 		return;
-	}
-	root = json_loadb(ps->r.body, ps->r.body_len, 0, &jerr);
-	if (!root) {
-		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "invalid JSON response: %s", jerr.text);
-		return;
-	}
 	if (!json_is_object(root)) {
 		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "response is not a JSON object");
 		goto done;
 	}
-	if (error_message(root, msg, sizeof(msg))) {
+	if (pg_openai_error_message(root, msg, sizeof(msg))) {
 		pg_adapter_fail(&ps->r, PG_FAIL_STREAM, "%s", msg);
 		goto done;
 	}

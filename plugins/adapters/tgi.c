@@ -26,7 +26,6 @@
 #include <jansson.h>
 
 #include "adapter_util.h"
-#include "host_mem.h"
 #include "perfgate/plugin.h"
 #include "sse.h"
 
@@ -142,12 +141,9 @@ static int tgi_build(void *vinst, const pg_work_item *item, pg_request *out)
 	params = NULL; /* set_new took (or released) it */
 	if (rc < 0)
 		goto oom;
-	out->url = pg_host_strndup(host, url, strlen(url));
-	if (!out->url || pg_adapter_dump_json(&out->body, &out->body_len, host, body, 0) < 0)
+	if (pg_adapter_post_json(out, host, url, body, 0,
+				 item->stream ? "text/event-stream" : "application/json") < 0)
 		goto oom;
-	out->method = "POST";
-	out->content_type = "application/json";
-	out->accept = item->stream ? "text/event-stream" : "application/json";
 	rc = 0;
 	goto done;
 oom:
@@ -157,25 +153,10 @@ done:
 	json_decref(inputs);
 	json_decref(params);
 	json_decref(body);
-	if (rc < 0) {
-		host->free(out->url);
-		host->free(out->body);
-		memset(out, 0, sizeof(*out));
-	}
 	return rc;
 }
 
 /* ---- response events ---------------------------------------------------- */
-
-/* A token count; -1 when absent or not a non-negative integer. */
-static int64_t count_of(const json_t *obj, const char *key)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	if (json_is_integer(v) && json_integer_value(v) >= 0)
-		return (int64_t)json_integer_value(v);
-	return -1;
-}
 
 /* Reports usage from a details object: generated_tokens, and the prompt
  * length as input_length (TGI 2.x streams), prompt_tokens (some forks) or
@@ -188,15 +169,15 @@ static int64_t report_details(tgi_parse *ps, const json_t *details)
 
 	if (!json_is_object(details) || ps->r.failed)
 		return -1;
-	out_tok = count_of(details, "generated_tokens");
-	in_tok = count_of(details, "input_length");
+	out_tok = pg_adapter_count(details, "generated_tokens");
+	in_tok = pg_adapter_count(details, "input_length");
 	if (in_tok < 0)
-		in_tok = count_of(details, "prompt_tokens");
+		in_tok = pg_adapter_count(details, "prompt_tokens");
 	prefill = json_object_get(details, "prefill");
 	if (in_tok < 0 && json_is_array(prefill) && json_array_size(prefill) > 0)
 		in_tok = (int64_t)json_array_size(prefill);
-	if ((in_tok >= 0 || out_tok >= 0) && ps->r.sink && ps->r.sink->usage)
-		ps->r.sink->usage(ps->r.sink->ctx, in_tok, out_tok);
+	if (in_tok >= 0 || out_tok >= 0)
+		pg_adapter_usage(&ps->r, in_tok, out_tok);
 	return out_tok;
 }
 
@@ -279,20 +260,13 @@ static int on_sse_event(void *ctx, const char *event, const char *data, size_t l
 
 static void finish_json(tgi_parse *ps)
 {
-	json_error_t jerr;
 	json_t *root;
 	const json_t *answer, *text;
 	int64_t tokens = -1;
 
-	if (ps->r.body_len == 0) {
-		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "empty response body");
+	root = pg_adapter_body_json(&ps->r, 0);
+	if (!root)
 		return;
-	}
-	root = json_loadb(ps->r.body, ps->r.body_len, 0, &jerr);
-	if (!root) {
-		pg_adapter_fail(&ps->r, PG_FAIL_PROTOCOL, "invalid JSON response: %s", jerr.text);
-		return;
-	}
 	/* TGI's "/" route wraps the answer in a one-element array. */
 	answer = json_is_array(root) ? json_array_get(root, 0) : root;
 	if (!json_is_object(answer)) {
@@ -307,7 +281,7 @@ static void finish_json(tgi_parse *ps)
 		goto done;
 	}
 	if (json_is_object(json_object_get(answer, "details")))
-		tokens = count_of(json_object_get(answer, "details"), "generated_tokens");
+		tokens = pg_adapter_count(json_object_get(answer, "details"), "generated_tokens");
 	/* Well formed but empty (the model stopped at once): a success
 	 * without content. */
 	if (json_string_length(text) > 0)

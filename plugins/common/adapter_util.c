@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "host_mem.h"
+
 void pg_adapter_fail(pg_adapter_reply *r, pg_error_class cls, const char *fmt, ...)
 {
 	char msg[PG_ADAPTER_FAIL_MSG_MAX];
@@ -29,6 +31,27 @@ void pg_adapter_content(pg_adapter_reply *r, const json_t *text, int64_t tokens)
 		r->sink->content(r->sink->ctx, tokens);
 	if (text && r->sink->text)
 		r->sink->text(r->sink->ctx, json_string_value(text), json_string_length(text));
+}
+
+void pg_adapter_usage(pg_adapter_reply *r, int64_t in_tokens, int64_t out_tokens)
+{
+	if (!r->failed && r->sink && r->sink->usage)
+		r->sink->usage(r->sink->ctx, in_tokens, out_tokens);
+}
+
+json_t *pg_adapter_body_json(pg_adapter_reply *r, size_t flags)
+{
+	json_error_t jerr;
+	json_t *root;
+
+	if (r->body_len == 0) {
+		pg_adapter_fail(r, PG_FAIL_PROTOCOL, "empty response body");
+		return NULL;
+	}
+	root = json_loadb(r->body, r->body_len, flags, &jerr);
+	if (!root)
+		pg_adapter_fail(r, PG_FAIL_PROTOCOL, "invalid JSON response: %s", jerr.text);
+	return root;
 }
 
 int pg_adapter_append_body(pg_adapter_reply *r, const char *data, size_t len, size_t max,
@@ -72,8 +95,9 @@ void pg_adapter_reply_release(pg_adapter_reply *r)
 	r->body_len = r->body_cap = 0;
 }
 
-int pg_adapter_dump_json(char **out, size_t *out_len, const pg_host_api *host, const json_t *body,
-			 size_t flags)
+/* Serialises body into a host-allocated, NUL-terminated string. */
+static int dump_json(char **out, size_t *out_len, const pg_host_api *host, const json_t *body,
+		     size_t flags)
 {
 	size_t need, got;
 	char *p;
@@ -97,9 +121,34 @@ int pg_adapter_dump_json(char **out, size_t *out_len, const pg_host_api *host, c
 	return 0;
 }
 
+int pg_adapter_post_json(pg_request *out, const pg_host_api *host, const char *url,
+			 const json_t *body, size_t flags, const char *accept)
+{
+	memset(out, 0, sizeof(*out));
+	out->url = pg_host_strndup(host, url, strlen(url));
+	if (!out->url || dump_json(&out->body, &out->body_len, host, body, flags) < 0) {
+		host->free(out->url);
+		memset(out, 0, sizeof(*out));
+		return PG_ENOMEM;
+	}
+	out->method = "POST";
+	out->content_type = "application/json";
+	out->accept = accept;
+	return 0;
+}
+
 int pg_adapter_put(json_t *obj, const char *key, json_t *value)
 {
 	return json_object_set_new(obj, key, value) == 0 ? 0 : -1;
+}
+
+int64_t pg_adapter_count(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0)
+		return (int64_t)json_integer_value(v);
+	return -1;
 }
 
 int pg_adapter_nonempty_string(const json_t *v)

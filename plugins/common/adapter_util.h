@@ -42,6 +42,15 @@ void pg_adapter_fail(pg_adapter_reply *r, pg_error_class cls, const char *fmt, .
  * not NULL and the sink has the optional text callback, its value. */
 void pg_adapter_content(pg_adapter_reply *r, const json_t *text, int64_t tokens);
 
+/* Reports token counts (-1: unknown) through the sink's usage callback,
+ * unless a failure was reported. */
+void pg_adapter_usage(pg_adapter_reply *r, int64_t in_tokens, int64_t out_tokens);
+
+/* Parses the whole body buffered in r with jansson decode flags. Returns
+ * the root (the caller json_decref()s it), or NULL after reporting a
+ * protocol failure for an empty body or invalid JSON. */
+json_t *pg_adapter_body_json(pg_adapter_reply *r, size_t flags);
+
 /* Appends len bytes to r->body. Over max bytes in all, reports a protocol
  * failure and returns 0; out of memory, reports a failure, sets the host
  * error "NAME: out of memory buffering a response" and returns PG_ENOMEM. */
@@ -51,17 +60,22 @@ int pg_adapter_append_body(pg_adapter_reply *r, const char *data, size_t len, si
 /* Frees r->body (with r->host->free); r may be NULL. */
 void pg_adapter_reply_release(pg_adapter_reply *r);
 
-/* Serialises body compactly (with jansson dump flags added to
- * JSON_COMPACT) into a NUL-terminated string. *out is allocated with
- * host->alloc and owned by the caller. Returns 0 or PG_ENOMEM (no error
- * is set). */
-int pg_adapter_dump_json(char **out, size_t *out_len, const pg_host_api *host, const json_t *body,
-			 size_t flags);
+/* Fills *out as a POST of body (serialised compactly, with the jansson
+ * dump flags added to JSON_COMPACT) to a copy of url, with content type
+ * application/json and the given accept value. The url and body copies
+ * are allocated with host->alloc and owned by the caller (the host). On
+ * failure returns PG_ENOMEM (no error is set) with *out zeroed. */
+int pg_adapter_post_json(pg_request *out, const pg_host_api *host, const char *url,
+			 const json_t *body, size_t flags, const char *accept);
 
 /* Adds value under key, taking the reference; returns -1 if value is NULL
  * (a jansson constructor failed: out of memory or invalid UTF-8) or the
  * set failed. */
 int pg_adapter_put(json_t *obj, const char *key, json_t *value);
+
+/* The token count under key of obj; -1 when absent or not a non-negative
+ * integer. */
+int64_t pg_adapter_count(const json_t *obj, const char *key);
 
 /* Whether v is a JSON string with at least one character. */
 int pg_adapter_nonempty_string(const json_t *v);

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "perfgate/plugin.h"
+#include "support/adapter_harness.h"
 #include "support/fake_host.h"
 
 const pg_plugin_desc *pg_builtin_http_json(void);
@@ -30,13 +31,8 @@ static const pg_adapter_ops *ops(void)
 /* create with option pairs (NULL-ended); returns its code, *inst set. */
 static int try_create(void **inst, const char *url, const char *model, va_list ap)
 {
-	fake_options fo;
-	pg_target_info target = {.url = url, .model = model};
-
-	fake_options_init(&fo, pg_builtin_http_json()->options);
-	fake_options_set_list(&fo, ap);
 	*inst = NULL;
-	return ops()->create(inst, &fake_host, fake_options_get(&fo), &target);
+	return adapter_create_v(inst, pg_builtin_http_json(), url, model, ap);
 }
 
 static void *make_inst(const char *url, const char *model, ...)
@@ -434,20 +430,9 @@ static void sink_text(void *ctx, const char *text, size_t len)
 static void parse(void *inst, const char *ctype, const char *body, size_t split, trace *t)
 {
 	pg_response_sink sink = {t, sink_content, sink_usage, sink_fail, sink_text};
-	size_t len = strlen(body);
-	void *ps = NULL;
 
 	memset(t, 0, sizeof(*t));
-	assert_int_equal(ops()->parse_begin(inst, &ps, 200, ctype, 1), 0);
-	if (split == (size_t)-1) {
-		for (size_t i = 0; i < len; i++)
-			assert_int_equal(ops()->parse_data(ps, body + i, 1, &sink), 0);
-	} else {
-		assert_int_equal(ops()->parse_data(ps, body, split, &sink), 0);
-		assert_int_equal(ops()->parse_data(ps, body + split, len - split, &sink), 0);
-	}
-	assert_int_equal(ops()->parse_end(ps, &sink), 0);
-	ops()->parse_free(ps);
+	adapter_feed(ops(), inst, ctype, 1, body, strlen(body), split, &sink);
 }
 
 /* body gives events `want`, text `want_text` and (when given) a failure
@@ -459,9 +444,7 @@ static void expect(void *inst, const char *ctype, const char *body, const char *
 	trace t;
 
 	for (size_t split = 0; split <= len + 1; split++) {
-		size_t s = split <= len ? split : (size_t)-1;
-
-		parse(inst, ctype, body, s, &t);
+		parse(inst, ctype, body, adapter_split(split, len), &t);
 		if (strcmp(t.ev, want) != 0 || strcmp(t.text, want_text) != 0)
 			fail_msg(
 			    "split %zu: got '%s' text '%s', want '%s' text '%s' (%s)\nbody: %s",

@@ -17,269 +17,10 @@
 #include <jansson.h>
 
 #include "perfgate/plugin.h"
+#include "support/adapter_harness.h"
 #include "support/fake_host.h"
 
 const pg_plugin_desc *pg_builtin_kserve_v2(void);
-
-static const pg_adapter_ops *ops_of(const pg_plugin_desc *d)
-{
-	return d->ops;
-}
-
-/* Creates an instance with defaults plus name=value pairs (NULL-ended). */
-static void *make_inst(const pg_plugin_desc *d, const char *url, const char *model, ...)
-{
-	fake_options fo;
-	pg_target_info target = {.url = url, .model = model};
-	void *inst = NULL;
-	va_list ap;
-
-	fake_options_init(&fo, d->options);
-	va_start(ap, model);
-	fake_options_set_list(&fo, ap);
-	va_end(ap);
-	assert_int_equal(ops_of(d)->create(&inst, &fake_host, fake_options_get(&fo), &target), 0);
-	assert_non_null(inst);
-	return inst;
-}
-
-/* Tries a create that must fail; returns its code (the message is in
- * fake_host_last_error()). */
-static int create_fails(const pg_plugin_desc *d, const char *url, const char *model, ...)
-{
-	fake_options fo;
-	pg_target_info target = {.url = url, .model = model};
-	void *inst = (void *)&fo;
-	va_list ap;
-	int rc;
-
-	fake_options_init(&fo, d->options);
-	va_start(ap, model);
-	fake_options_set_list(&fo, ap);
-	va_end(ap);
-	fake_host_clear_error();
-	rc = ops_of(d)->create(&inst, &fake_host, fake_options_get(&fo), &target);
-	assert_true(rc < 0);
-	assert_null(inst);
-	assert_true(fake_host_last_error()[0] != '\0');
-	return rc;
-}
-
-/* Builds a request and parses its body; the caller json_decref()s it. */
-static json_t *build_body(const pg_plugin_desc *d, void *inst, const pg_work_item *item, char *url,
-			  size_t url_size, const char **accept)
-{
-	pg_request req;
-	json_error_t jerr;
-	json_t *body;
-
-	assert_int_equal(ops_of(d)->build(inst, item, &req), 0);
-	assert_non_null(req.url);
-	assert_non_null(req.body);
-	assert_string_equal(req.method, "POST");
-	assert_string_equal(req.content_type, "application/json");
-	assert_int_equal(req.body_len, strlen(req.body));
-	body = json_loadb(req.body, req.body_len, 0, &jerr);
-	if (!body)
-		fail_msg("body is not JSON (%s): %s", jerr.text, req.body);
-	assert_true(json_is_object(body));
-	if (url)
-		snprintf(url, url_size, "%s", req.url);
-	if (accept)
-		*accept = req.accept;
-	fake_host.free(req.url);
-	fake_host.free(req.body);
-	return body;
-}
-
-/* A build that must fail with rc and a message holding want_msg. */
-static void build_fails(const pg_plugin_desc *d, void *inst, const pg_work_item *item, int rc,
-			const char *want_msg)
-{
-	pg_request req;
-
-	fake_host_clear_error();
-	assert_int_equal(ops_of(d)->build(inst, item, &req), rc);
-	assert_null(req.url);
-	assert_null(req.body);
-	if (!strstr(fake_host_last_error(), want_msg))
-		fail_msg("error '%s' lacks '%s'", fake_host_last_error(), want_msg);
-}
-
-/* A string member of a JSON object ("" when absent). */
-static const char *str_of(const json_t *obj, const char *key)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	return s ? s : "";
-}
-
-/* Checks that every option of the table has a name, a type and help, and
- * that the names in want are all there. */
-static void check_descriptor(const pg_plugin_desc *d, const char *name, const char *const *want,
-			     size_t nwant)
-{
-	assert_string_equal(d->name, name);
-	assert_int_equal(d->kind, PG_PLUGIN_ADAPTER);
-	assert_int_equal(d->abi_major, PG_PLUGIN_ABI_MAJOR);
-	assert_int_equal(d->abi_minor, PG_PLUGIN_ABI_MINOR);
-	assert_int_equal(d->size, sizeof(pg_plugin_desc));
-	assert_non_null(d->version);
-	assert_non_null(d->description);
-	assert_non_null(d->ops);
-	assert_non_null(d->options);
-	for (const pg_option_spec *s = d->options; s->name; s++) {
-		assert_non_null(s->help);
-		assert_true(s->type >= PG_OPT_STRING && s->type <= PG_OPT_DURATION);
-	}
-	for (size_t k = 0; k < nwant; k++) {
-		const pg_option_spec *s = d->options;
-
-		while (s->name && strcmp(s->name, want[k]) != 0)
-			s++;
-		if (!s->name)
-			fail_msg("%s has no option '%s'", name, want[k]);
-	}
-}
-
-/* ---- response harness --------------------------------------------------- */
-
-/* Sink events as text: "C<tokens>;" content, "T[<text>];" generated text,
- * "U<in>,<out>;" usage, "F<class>;" failure (message kept separately). */
-typedef struct trace {
-	char text[8192];
-	size_t len;
-	char fail_msg[512];
-	int failed;
-	int event_after_fail;
-} trace;
-
-static void trace_add(trace *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void trace_add(trace *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(t->text + t->len, sizeof(t->text) - t->len, fmt, ap);
-	va_end(ap);
-	assert_true(n > 0 && (size_t)n < sizeof(t->text) - t->len);
-	t->len += (size_t)n;
-}
-
-static void sink_content(void *ctx, int64_t tokens)
-{
-	trace *t = ctx;
-
-	if (t->failed)
-		t->event_after_fail = 1;
-	trace_add(t, "C%lld;", (long long)tokens);
-}
-
-static void sink_text(void *ctx, const char *text, size_t len)
-{
-	trace *t = ctx;
-
-	if (t->failed)
-		t->event_after_fail = 1;
-	trace_add(t, "T[%.*s];", (int)len, text);
-}
-
-static void sink_usage(void *ctx, int64_t in, int64_t out)
-{
-	trace *t = ctx;
-
-	if (t->failed)
-		t->event_after_fail = 1;
-	trace_add(t, "U%lld,%lld;", (long long)in, (long long)out);
-}
-
-static void sink_fail(void *ctx, pg_error_class cls, const char *message)
-{
-	trace *t = ctx;
-
-	trace_add(t, "F%d;", (int)cls);
-	if (!t->failed)
-		snprintf(t->fail_msg, sizeof(t->fail_msg), "%s", message);
-	t->failed = 1;
-}
-
-/* Parses body fed as two reads split at `split`, or one byte at a time
- * when split is (size_t)-1, into *t; with_text: the sink has a text
- * callback. */
-static void parse_response(const pg_plugin_desc *d, void *inst, const char *ctype, int streamed,
-			   const char *body, size_t len, size_t split, int with_text, trace *t)
-{
-	const pg_adapter_ops *ops = ops_of(d);
-	pg_response_sink sink = {t, sink_content, sink_usage, sink_fail,
-				 with_text ? sink_text : NULL};
-	void *ps = NULL;
-
-	memset(t, 0, sizeof(*t));
-	assert_int_equal(ops->parse_begin(inst, &ps, 200, ctype, streamed), 0);
-	assert_non_null(ps);
-	if (split == (size_t)-1) {
-		for (size_t i = 0; i < len; i++)
-			assert_int_equal(ops->parse_data(ps, body + i, 1, &sink), 0);
-	} else {
-		assert_int_equal(ops->parse_data(ps, body, split, &sink), 0);
-		assert_int_equal(ops->parse_data(ps, body + split, len - split, &sink), 0);
-	}
-	assert_int_equal(ops->parse_end(ps, &sink), 0);
-	ops->parse_free(ps);
-	assert_false(t->event_after_fail);
-}
-
-/* want without its "T[...];" entries: what a sink without text sees. */
-static void strip_text(char *out, size_t size, const char *want)
-{
-	size_t n = 0;
-
-	while (*want) {
-		if (want[0] == 'T' && want[1] == '[') {
-			const char *end = strstr(want, "];");
-
-			assert_non_null(end);
-			want = end + 2;
-			continue;
-		}
-		assert_true(n + 1 < size);
-		out[n++] = *want++;
-	}
-	out[n] = '\0';
-}
-
-/* Checks that body gives the events `want` (and a failure message holding
- * want_msg, if given) whole, split at every byte, and byte by byte; and
- * the same without the text entries when the sink has no text callback. */
-static void expect_events_inst(const pg_plugin_desc *d, void *inst, const char *ctype, int streamed,
-			       const char *body, const char *want, const char *want_msg)
-{
-	size_t len = strlen(body);
-	char no_text[8192];
-	trace t;
-
-	strip_text(no_text, sizeof(no_text), want);
-	for (size_t split = 0; split <= len + 1; split++) {
-		size_t s = split <= len ? split : (size_t)-1;
-		char how[32];
-
-		if (s == (size_t)-1)
-			snprintf(how, sizeof(how), "byte by byte");
-		else
-			snprintf(how, sizeof(how), "split at %zu", s);
-		parse_response(d, inst, ctype, streamed, body, len, s, 1, &t);
-		if (strcmp(t.text, want) != 0)
-			fail_msg("%s: got '%s', want '%s' (fail message '%s')", how, t.text, want,
-				 t.fail_msg);
-		if (want_msg && !strstr(t.fail_msg, want_msg))
-			fail_msg("%s: fail message '%s' lacks '%s'", how, t.fail_msg, want_msg);
-		parse_response(d, inst, ctype, streamed, body, len, s, 0, &t);
-		if (strcmp(t.text, no_text) != 0)
-			fail_msg("%s without text: got '%s', want '%s'", how, t.text, no_text);
-	}
-}
 
 /* The input (infer) named name, or NULL. */
 static const json_t *input_named(const json_t *body, const char *name)
@@ -287,7 +28,7 @@ static const json_t *input_named(const json_t *body, const char *name)
 	const json_t *inputs = json_object_get(body, "inputs");
 
 	for (size_t i = 0; i < json_array_size(inputs); i++)
-		if (strcmp(str_of(json_array_get(inputs, i), "name"), name) == 0)
+		if (strcmp(adapter_str_of(json_array_get(inputs, i), "name"), name) == 0)
 			return json_array_get(inputs, i);
 	return NULL;
 }
@@ -298,7 +39,7 @@ static void check_tensor(const json_t *t, const char *datatype, int batch, const
 	const json_t *shape = json_object_get(t, "shape"), *data = json_object_get(t, "data");
 
 	assert_non_null(t);
-	assert_string_equal(str_of(t, "datatype"), datatype);
+	assert_string_equal(adapter_str_of(t, "datatype"), datatype);
 	assert_true(json_is_array(shape));
 	assert_int_equal(json_array_size(shape), batch ? 2 : 1);
 	for (size_t i = 0; i < json_array_size(shape); i++)
@@ -313,14 +54,14 @@ static void check_tensor(const json_t *t, const char *datatype, int batch, const
 static void infer_body_has_bytes_input_and_max_tokens_parameter(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_kserve_v2();
-	void *inst = make_inst(d, "http://127.0.0.1:8000", "llama", NULL);
+	void *inst = adapter_make_inst(d, "http://127.0.0.1:8000", "llama", NULL);
 	pg_work_item item = {.prompt = "What is ML?", .max_tokens = 32, .stream = 1};
 	char url[256];
 	const char *accept;
 	json_t *b, *want;
 
 	(void)state;
-	b = build_body(d, inst, &item, url, sizeof(url), &accept);
+	b = adapter_build_body(d, inst, &item, url, sizeof(url), &accept);
 	/* /infer does not stream, whatever the work item asks. */
 	assert_string_equal(url, "http://127.0.0.1:8000/v2/models/llama/infer");
 	assert_string_equal(accept, "application/json");
@@ -333,41 +74,41 @@ static void infer_body_has_bytes_input_and_max_tokens_parameter(void **state)
 	    32);
 	assert_null(json_object_get(json_object_get(b, "parameters"), "stream"));
 	json_decref(b);
-	ops_of(d)->destroy(inst);
+	adapter_ops(d)->destroy(inst);
 }
 
 static void infer_without_limit_sends_no_parameters(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_kserve_v2();
-	void *inst = make_inst(d, "http://h/", "m", NULL);
-	void *noname = make_inst(d, "http://h/", "m", "max_tokens_name", "", NULL);
+	void *inst = adapter_make_inst(d, "http://h/", "m", NULL);
+	void *noname = adapter_make_inst(d, "http://h/", "m", "max_tokens_name", "", NULL);
 	pg_work_item item = {.prompt = "x", .max_tokens = 0, .stream = 0};
 	json_t *b;
 
 	(void)state;
-	b = build_body(d, inst, &item, NULL, 0, NULL);
+	b = adapter_build_body(d, inst, &item, NULL, 0, NULL);
 	assert_null(json_object_get(b, "parameters"));
 	json_decref(b);
 	item.max_tokens = 9;
-	b = build_body(d, noname, &item, NULL, 0, NULL);
+	b = adapter_build_body(d, noname, &item, NULL, 0, NULL);
 	assert_null(json_object_get(b, "parameters"));
 	json_decref(b);
-	ops_of(d)->destroy(inst);
-	ops_of(d)->destroy(noname);
+	adapter_ops(d)->destroy(inst);
+	adapter_ops(d)->destroy(noname);
 }
 
 static void inputs_mode_sends_settings_as_tensors_with_batch_dim(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_kserve_v2();
-	void *inst = make_inst(d, "http://h", "ensemble", "params_in", "inputs", "batch_dim",
-			       "true", "token_counts", "true", "input_name", "prompt",
-			       "max_tokens_name", "request_output_len", NULL);
+	void *inst = adapter_make_inst(d, "http://h", "ensemble", "params_in", "inputs",
+				       "batch_dim", "true", "token_counts", "true", "input_name",
+				       "prompt", "max_tokens_name", "request_output_len", NULL);
 	pg_work_item item = {.prompt = "x", .max_tokens = 16, .stream = 0};
 	pg_work_item huge = {.prompt = "x", .max_tokens = INT64_C(3000000000)};
 	json_t *b, *v;
 
 	(void)state;
-	b = build_body(d, inst, &item, NULL, 0, NULL);
+	b = adapter_build_body(d, inst, &item, NULL, 0, NULL);
 	assert_null(json_object_get(b, "parameters"));
 	assert_int_equal(json_array_size(json_object_get(b, "inputs")), 4);
 	v = json_string("x");
@@ -379,74 +120,75 @@ static void inputs_mode_sends_settings_as_tensors_with_batch_dim(void **state)
 	check_tensor(input_named(b, "return_num_input_tokens"), "BOOL", 1, json_true());
 	check_tensor(input_named(b, "return_num_output_tokens"), "BOOL", 1, json_true());
 	json_decref(b);
-	build_fails(d, inst, &huge, PG_ERANGE, "INT32");
-	ops_of(d)->destroy(inst);
+	adapter_build_fails(d, inst, &huge, PG_ERANGE, "INT32");
+	adapter_ops(d)->destroy(inst);
 }
 
 static void model_name_and_version_are_escaped_into_the_path(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_kserve_v2();
-	void *inst = make_inst(d, "http://h:8000//", "my model/x", "model_version", "2", NULL);
+	void *inst =
+	    adapter_make_inst(d, "http://h:8000//", "my model/x", "model_version", "2", NULL);
 	pg_work_item item = {.prompt = "x", .max_tokens = 1};
 	char url[256];
 
 	(void)state;
-	json_decref(build_body(d, inst, &item, url, sizeof(url), NULL));
+	json_decref(adapter_build_body(d, inst, &item, url, sizeof(url), NULL));
 	assert_string_equal(url, "http://h:8000/v2/models/my%20model%2Fx/versions/2/infer");
-	ops_of(d)->destroy(inst);
+	adapter_ops(d)->destroy(inst);
 }
 
 static void generate_mode_puts_text_input_at_top_and_settings_in_parameters(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_kserve_v2();
-	void *inst = make_inst(d, "http://h:8000", "vllm_model", "generate", "true", NULL);
+	void *inst = adapter_make_inst(d, "http://h:8000", "vllm_model", "generate", "true", NULL);
 	pg_work_item item = {.prompt = "Hi", .max_tokens = 20, .stream = 0};
 	char url[256];
 	const char *accept;
 	json_t *b, *p;
 
 	(void)state;
-	b = build_body(d, inst, &item, url, sizeof(url), &accept);
+	b = adapter_build_body(d, inst, &item, url, sizeof(url), &accept);
 	assert_string_equal(url, "http://h:8000/v2/models/vllm_model/generate");
 	assert_string_equal(accept, "application/json");
-	assert_string_equal(str_of(b, "text_input"), "Hi");
+	assert_string_equal(adapter_str_of(b, "text_input"), "Hi");
 	assert_null(json_object_get(b, "inputs"));
 	p = json_object_get(b, "parameters");
 	assert_int_equal(json_integer_value(json_object_get(p, "max_tokens")), 20);
 	assert_true(json_is_false(json_object_get(p, "stream")));
 	json_decref(b);
 	item.stream = 1;
-	b = build_body(d, inst, &item, url, sizeof(url), &accept);
+	b = adapter_build_body(d, inst, &item, url, sizeof(url), &accept);
 	assert_string_equal(url, "http://h:8000/v2/models/vllm_model/generate_stream");
 	assert_string_equal(accept, "text/event-stream");
 	assert_true(json_is_true(json_object_get(json_object_get(b, "parameters"), "stream")));
 	json_decref(b);
-	ops_of(d)->destroy(inst);
+	adapter_ops(d)->destroy(inst);
 }
 
 static void generate_inputs_mode_puts_settings_at_top_level(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_kserve_v2();
-	void *inst = make_inst(d, "http://h", "ensemble", "generate", "true", "params_in", "inputs",
-			       "token_counts", "true", NULL);
+	void *inst = adapter_make_inst(d, "http://h", "ensemble", "generate", "true", "params_in",
+				       "inputs", "token_counts", "true", NULL);
 	pg_work_item item = {.prompt = "Hi", .max_tokens = 20, .stream = 1};
 	json_t *b;
 
 	(void)state;
-	b = build_body(d, inst, &item, NULL, 0, NULL);
+	b = adapter_build_body(d, inst, &item, NULL, 0, NULL);
 	assert_null(json_object_get(b, "parameters"));
 	assert_int_equal(json_integer_value(json_object_get(b, "max_tokens")), 20);
 	assert_true(json_is_true(json_object_get(b, "stream")));
 	assert_true(json_is_true(json_object_get(b, "return_num_input_tokens")));
 	assert_true(json_is_true(json_object_get(b, "return_num_output_tokens")));
 	json_decref(b);
-	ops_of(d)->destroy(inst);
+	adapter_ops(d)->destroy(inst);
 }
 
 static void chat_messages_are_rendered_and_bad_items_refused(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_kserve_v2();
-	void *inst = make_inst(d, "http://h", "m", "generate", "true", NULL);
+	void *inst = adapter_make_inst(d, "http://h", "m", "generate", "true", NULL);
 	pg_work_item chat = {.messages_json = "[{\"role\":\"user\",\"content\":\"Hi\"}]"};
 	pg_work_item parts = {.messages_json = "[{\"role\":\"user\",\"content\":null}]"};
 	pg_work_item bad_utf8 = {.prompt = "bad \xff"};
@@ -454,13 +196,13 @@ static void chat_messages_are_rendered_and_bad_items_refused(void **state)
 	json_t *b;
 
 	(void)state;
-	b = build_body(d, inst, &chat, NULL, 0, NULL);
-	assert_string_equal(str_of(b, "text_input"), "user: Hi\nassistant:");
+	b = adapter_build_body(d, inst, &chat, NULL, 0, NULL);
+	assert_string_equal(adapter_str_of(b, "text_input"), "user: Hi\nassistant:");
 	json_decref(b);
-	build_fails(d, inst, &parts, PG_EINVAL, "message 0");
-	build_fails(d, inst, &bad_utf8, PG_EINVAL, "UTF-8");
-	build_fails(d, inst, &empty, PG_EINVAL, "neither");
-	ops_of(d)->destroy(inst);
+	adapter_build_fails(d, inst, &parts, PG_EINVAL, "message 0");
+	adapter_build_fails(d, inst, &bad_utf8, PG_EINVAL, "UTF-8");
+	adapter_build_fails(d, inst, &empty, PG_EINVAL, "neither");
+	adapter_ops(d)->destroy(inst);
 }
 
 static void create_needs_url_model_and_a_known_params_in(void **state)
@@ -468,10 +210,11 @@ static void create_needs_url_model_and_a_known_params_in(void **state)
 	const pg_plugin_desc *d = pg_builtin_kserve_v2();
 
 	(void)state;
-	assert_int_equal(create_fails(d, NULL, "m", NULL), PG_EINVAL);
-	assert_int_equal(create_fails(d, "http://h", NULL, NULL), PG_EINVAL);
+	assert_int_equal(adapter_create_fails(d, NULL, "m", NULL), PG_EINVAL);
+	assert_int_equal(adapter_create_fails(d, "http://h", NULL, NULL), PG_EINVAL);
 	assert_non_null(strstr(fake_host_last_error(), "target.model"));
-	assert_int_equal(create_fails(d, "http://h", "m", "params_in", "body", NULL), PG_EINVAL);
+	assert_int_equal(adapter_create_fails(d, "http://h", "m", "params_in", "body", NULL),
+			 PG_EINVAL);
 	assert_non_null(strstr(fake_host_last_error(), "parameters or inputs"));
 }
 
@@ -482,7 +225,8 @@ static void descriptor_declares_name_kind_abi_and_options(void **state)
 					   "token_counts",    "model_version"};
 
 	(void)state;
-	check_descriptor(pg_builtin_kserve_v2(), "kserve-v2", want, sizeof(want) / sizeof(want[0]));
+	adapter_check_descriptor(pg_builtin_kserve_v2(), "kserve-v2", want,
+				 sizeof(want) / sizeof(want[0]));
 }
 
 /* ---- infer responses ---------------------------------------------------- */
@@ -507,46 +251,48 @@ static void infer_response_gives_one_content_and_counts_when_reported(void **sta
 				     "\"shape\":[1],\"data\":[\"hello\"]}]}";
 	static const char empty[] = "{\"outputs\":[{\"name\":\"text_output\",\"data\":[\"\"]}]}";
 	const pg_plugin_desc *d = pg_builtin_kserve_v2();
-	void *inst = make_inst(d, "http://h", "m", NULL);
+	void *inst = adapter_make_inst(d, "http://h", "m", NULL);
 
 	(void)state;
-	expect_events_inst(d, inst, JSON_CT, 0, ok, "C1;T[Machine learning is];", NULL);
+	adapter_expect_events(d, inst, JSON_CT, 0, ok, "C1;T[Machine learning is];", NULL);
 	/* A streamed work item gets the same JSON answer from /infer. */
-	expect_events_inst(d, inst, NULL, 1, ok, "C1;T[Machine learning is];", NULL);
-	expect_events_inst(d, inst, JSON_CT, 0, counts, "C7;T[ab];U4,7;", NULL);
-	expect_events_inst(d, inst, JSON_CT, 0, single, "C1;T[hello];", NULL);
-	expect_events_inst(d, inst, JSON_CT, 0, empty, "", NULL);
-	ops_of(d)->destroy(inst);
+	adapter_expect_events(d, inst, NULL, 1, ok, "C1;T[Machine learning is];", NULL);
+	adapter_expect_events(d, inst, JSON_CT, 0, counts, "C7;T[ab];U4,7;", NULL);
+	adapter_expect_events(d, inst, JSON_CT, 0, single, "C1;T[hello];", NULL);
+	adapter_expect_events(d, inst, JSON_CT, 0, empty, "", NULL);
+	adapter_ops(d)->destroy(inst);
 }
 
 static void infer_error_and_malformed_responses_fail(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_kserve_v2();
-	void *inst = make_inst(d, "http://h", "m", NULL);
+	void *inst = adapter_make_inst(d, "http://h", "m", NULL);
 
 	(void)state;
-	expect_events_inst(d, inst, JSON_CT, 0,
-			   "{\"error\":\"in ensemble 'ensemble', Failed to process the request\"}",
-			   "F5;", "Failed to process");
-	expect_events_inst(d, inst, JSON_CT, 0, "{\"model_name\":\"m\"}", "F6;", "neither outputs");
-	expect_events_inst(d, inst, JSON_CT, 0, "{\"outputs\":[]}", "F6;", "neither outputs");
-	expect_events_inst(d, inst, JSON_CT, 0,
-			   "{\"outputs\":[{\"name\":\"a\",\"data\":[\"x\"]},"
-			   "{\"name\":\"b\",\"data\":[\"y\"]}]}",
-			   "F6;", "no output named 'text_output'");
-	expect_events_inst(d, inst, JSON_CT, 0,
-			   "{\"outputs\":[{\"name\":\"text_output\",\"data\":[1.5]}]}", "F6;",
-			   "no string data");
-	expect_events_inst(
+	adapter_expect_events(
+	    d, inst, JSON_CT, 0,
+	    "{\"error\":\"in ensemble 'ensemble', Failed to process the request\"}", "F5;",
+	    "Failed to process");
+	adapter_expect_events(d, inst, JSON_CT, 0, "{\"model_name\":\"m\"}", "F6;",
+			      "neither outputs");
+	adapter_expect_events(d, inst, JSON_CT, 0, "{\"outputs\":[]}", "F6;", "neither outputs");
+	adapter_expect_events(d, inst, JSON_CT, 0,
+			      "{\"outputs\":[{\"name\":\"a\",\"data\":[\"x\"]},"
+			      "{\"name\":\"b\",\"data\":[\"y\"]}]}",
+			      "F6;", "no output named 'text_output'");
+	adapter_expect_events(d, inst, JSON_CT, 0,
+			      "{\"outputs\":[{\"name\":\"text_output\",\"data\":[1.5]}]}", "F6;",
+			      "no string data");
+	adapter_expect_events(
 	    d, inst, JSON_CT, 0,
 	    "{\"outputs\":[{\"name\":\"text_output\",\"data\":[[[[[[[[[\"x\"]]]]]]]]]}]}", "F6;",
 	    "no string data");
-	expect_events_inst(d, inst, JSON_CT, 0,
-			   "{\"outputs\":[{\"name\":\"text_output\",\"data\":[", "F6;",
-			   "invalid JSON");
-	expect_events_inst(d, inst, JSON_CT, 0, "[\"text\"]", "F6;", "not a JSON object");
-	expect_events_inst(d, inst, JSON_CT, 0, "", "F6;", "empty");
-	ops_of(d)->destroy(inst);
+	adapter_expect_events(d, inst, JSON_CT, 0,
+			      "{\"outputs\":[{\"name\":\"text_output\",\"data\":[", "F6;",
+			      "invalid JSON");
+	adapter_expect_events(d, inst, JSON_CT, 0, "[\"text\"]", "F6;", "not a JSON object");
+	adapter_expect_events(d, inst, JSON_CT, 0, "", "F6;", "empty");
+	adapter_ops(d)->destroy(inst);
 }
 
 /* ---- generate responses ------------------------------------------------- */
@@ -558,18 +304,18 @@ static void generate_response_gives_content_and_counts(void **state)
 	static const char counts[] = "{\"model_name\":\"m\",\"text_output\":\"ab\","
 				     "\"num_input_tokens\":3,\"num_output_tokens\":[2]}";
 	const pg_plugin_desc *d = pg_builtin_kserve_v2();
-	void *inst = make_inst(d, "http://h", "m", "generate", "true", NULL);
+	void *inst = adapter_make_inst(d, "http://h", "m", "generate", "true", NULL);
 
 	(void)state;
-	expect_events_inst(d, inst, JSON_CT, 0, ok, "C1;T[Triton is];", NULL);
-	expect_events_inst(d, inst, JSON_CT, 1, ok, "C1;T[Triton is];", NULL);
-	expect_events_inst(d, inst, JSON_CT, 0, counts, "C2;T[ab];U3,2;", NULL);
-	expect_events_inst(d, inst, JSON_CT, 0, "{\"error\":\"Unable to find model\"}", "F5;",
-			   "Unable to find model");
-	expect_events_inst(d, inst, JSON_CT, 0, "{\"model_name\":\"m\"}", "F6;",
-			   "neither text_output");
-	expect_events_inst(d, inst, JSON_CT, 0, "{\"text_output\":5}", "F6;", "not a string");
-	ops_of(d)->destroy(inst);
+	adapter_expect_events(d, inst, JSON_CT, 0, ok, "C1;T[Triton is];", NULL);
+	adapter_expect_events(d, inst, JSON_CT, 1, ok, "C1;T[Triton is];", NULL);
+	adapter_expect_events(d, inst, JSON_CT, 0, counts, "C2;T[ab];U3,2;", NULL);
+	adapter_expect_events(d, inst, JSON_CT, 0, "{\"error\":\"Unable to find model\"}", "F5;",
+			      "Unable to find model");
+	adapter_expect_events(d, inst, JSON_CT, 0, "{\"model_name\":\"m\"}", "F6;",
+			      "neither text_output");
+	adapter_expect_events(d, inst, JSON_CT, 0, "{\"text_output\":5}", "F6;", "not a string");
+	adapter_ops(d)->destroy(inst);
 }
 
 #define SSE_CT "text/event-stream; charset=utf-8"
@@ -588,13 +334,13 @@ static void generate_stream_gives_content_per_event_and_summed_counts(void **sta
 				    "data: {\"text_output\":\"b\"}\r\n\r\n"
 				    "data: {\"model_name\":\"m\"}\n\n";
 	const pg_plugin_desc *d = pg_builtin_kserve_v2();
-	void *inst = make_inst(d, "http://h", "m", "generate", "true", NULL);
+	void *inst = adapter_make_inst(d, "http://h", "m", "generate", "true", NULL);
 
 	(void)state;
-	expect_events_inst(d, inst, SSE_CT, 1, s, "C1;T[Hel];U5,1;U5,1;C2;T[lo];U5,3;", NULL);
-	expect_events_inst(d, inst, NULL, 1, s, "C1;T[Hel];U5,1;U5,1;C2;T[lo];U5,3;", NULL);
-	expect_events_inst(d, inst, SSE_CT, 1, plain, "C1;T[a];C1;T[b];", NULL);
-	ops_of(d)->destroy(inst);
+	adapter_expect_events(d, inst, SSE_CT, 1, s, "C1;T[Hel];U5,1;U5,1;C2;T[lo];U5,3;", NULL);
+	adapter_expect_events(d, inst, NULL, 1, s, "C1;T[Hel];U5,1;U5,1;C2;T[lo];U5,3;", NULL);
+	adapter_expect_events(d, inst, SSE_CT, 1, plain, "C1;T[a];C1;T[b];", NULL);
+	adapter_ops(d)->destroy(inst);
 }
 
 static void generate_stream_errors_and_cuts_fail(void **state)
@@ -605,44 +351,31 @@ static void generate_stream_errors_and_cuts_fail(void **state)
 	static const char cut[] = "data: {\"text_output\":\"a\"}\n\ndata: {\"text_out";
 	static const char bad[] = "data: {\"text_output\":\"a\"}\n\ndata: {oops}\n\n";
 	const pg_plugin_desc *d = pg_builtin_kserve_v2();
-	void *inst = make_inst(d, "http://h", "m", "generate", "true", NULL);
+	void *inst = adapter_make_inst(d, "http://h", "m", "generate", "true", NULL);
 
 	(void)state;
-	expect_events_inst(d, inst, SSE_CT, 1, mid, "C1;T[a];F5;", "engine died");
-	expect_events_inst(d, inst, SSE_CT, 1, "event: error\ndata: {\"error\":\"x\"}\n\n", "F5;",
-			   "x");
-	expect_events_inst(d, inst, SSE_CT, 1, cut, "C1;T[a];F6;", "inside an event");
-	expect_events_inst(d, inst, SSE_CT, 1, bad, "C1;T[a];F6;", "invalid JSON");
-	expect_events_inst(d, inst, SSE_CT, 1, "data: [1]\n\n", "F6;", "not a JSON object");
-	expect_events_inst(d, inst, SSE_CT, 1, "", "F6;", "without any event");
-	expect_events_inst(d, inst, SSE_CT, 1, ": ping\n\n", "F6;", "without any event");
-	ops_of(d)->destroy(inst);
+	adapter_expect_events(d, inst, SSE_CT, 1, mid, "C1;T[a];F5;", "engine died");
+	adapter_expect_events(d, inst, SSE_CT, 1, "event: error\ndata: {\"error\":\"x\"}\n\n",
+			      "F5;", "x");
+	adapter_expect_events(d, inst, SSE_CT, 1, cut, "C1;T[a];F6;", "inside an event");
+	adapter_expect_events(d, inst, SSE_CT, 1, bad, "C1;T[a];F6;", "invalid JSON");
+	adapter_expect_events(d, inst, SSE_CT, 1, "data: [1]\n\n", "F6;", "not a JSON object");
+	adapter_expect_events(d, inst, SSE_CT, 1, "", "F6;", "without any event");
+	adapter_expect_events(d, inst, SSE_CT, 1, ": ping\n\n", "F6;", "without any event");
+	adapter_ops(d)->destroy(inst);
 }
 
 static void whole_body_over_cap_is_a_protocol_failure(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_kserve_v2();
-	const pg_adapter_ops *ops = ops_of(d);
-	void *inst = make_inst(d, "http://h", "m", NULL);
-	size_t piece = 1024 * 1024;
-	char *block = malloc(piece);
-	trace t;
-	pg_response_sink sink = {&t, sink_content, sink_usage, sink_fail, sink_text};
-	void *ps = NULL;
+	void *inst = adapter_make_inst(d, "http://h", "m", NULL);
+	adapter_trace t;
 
 	(void)state;
-	assert_non_null(block);
-	memset(block, ' ', piece);
-	memset(&t, 0, sizeof(t));
-	assert_int_equal(ops->parse_begin(inst, &ps, 200, JSON_CT, 0), 0);
-	for (int i = 0; i < 65; i++)
-		assert_int_equal(ops->parse_data(ps, block, piece, &sink), 0);
-	assert_int_equal(ops->parse_end(ps, &sink), 0);
-	ops->parse_free(ps);
+	adapter_parse_flood(d, inst, JSON_CT, 0, NULL, ' ', 65, 1, &t);
 	assert_string_equal(t.text, "F6;");
 	assert_non_null(strstr(t.fail_msg, "larger than"));
-	free(block);
-	ops->destroy(inst);
+	adapter_ops(d)->destroy(inst);
 }
 
 int main(void)

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "perfgate/plugin.h"
+#include "support/adapter_harness.h"
 #include "support/fake_host.h"
 
 const pg_plugin_desc *pg_builtin_openai_embeddings(void);
@@ -27,16 +28,14 @@ static const pg_adapter_ops *ops(void)
 /* Creates an instance with name=value option pairs (NULL-ended). */
 static void *make_inst(const char *url, const char *model, ...)
 {
-	fake_options fo;
-	pg_target_info target = {.url = url, .model = model};
 	void *inst = NULL;
 	va_list ap;
+	int rc;
 
-	fake_options_init(&fo, pg_builtin_openai_embeddings()->options);
 	va_start(ap, model);
-	fake_options_set_list(&fo, ap);
+	rc = adapter_create_v(&inst, pg_builtin_openai_embeddings(), url, model, ap);
 	va_end(ap);
-	assert_int_equal(ops()->create(&inst, &fake_host, fake_options_get(&fo), &target), 0);
+	assert_int_equal(rc, 0);
 	assert_non_null(inst);
 	return inst;
 }
@@ -233,41 +232,27 @@ static void sink_text(void *ctx, const char *text, size_t len)
 static void parse(void *inst, const char *body, size_t len, size_t split, trace *t)
 {
 	pg_response_sink sink = {t, sink_content, sink_usage, sink_fail, sink_text};
-	void *ps = NULL;
 
 	memset(t, 0, sizeof(*t));
-	assert_int_equal(ops()->parse_begin(inst, &ps, 200, "application/json", 0), 0);
-	if (split == (size_t)-1) {
-		for (size_t i = 0; i < len; i++)
-			assert_int_equal(ops()->parse_data(ps, body + i, 1, &sink), 0);
-	} else {
-		assert_int_equal(ops()->parse_data(ps, body, split, &sink), 0);
-		assert_int_equal(ops()->parse_data(ps, body + split, len - split, &sink), 0);
-	}
-	assert_int_equal(ops()->parse_end(ps, &sink), 0);
-	ops()->parse_free(ps);
+	adapter_feed(ops(), inst, "application/json", 0, body, len, split, &sink);
 }
 
 /* body gives the events want (and a message holding want_msg) at every
  * split, with the instance made from the option pairs (NULL-ended). */
 static void expect_events(const char *body, const char *want, const char *want_msg, ...)
 {
-	fake_options fo;
-	pg_target_info target = {.url = "http://h/v1", .model = "m"};
 	size_t len = strlen(body);
 	void *inst = NULL;
 	va_list ap;
 	trace t;
+	int rc;
 
-	fake_options_init(&fo, pg_builtin_openai_embeddings()->options);
 	va_start(ap, want_msg);
-	fake_options_set_list(&fo, ap);
+	rc = adapter_create_v(&inst, pg_builtin_openai_embeddings(), "http://h/v1", "m", ap);
 	va_end(ap);
-	assert_int_equal(ops()->create(&inst, &fake_host, fake_options_get(&fo), &target), 0);
+	assert_int_equal(rc, 0);
 	for (size_t split = 0; split <= len + 1; split++) {
-		size_t s = split <= len ? split : (size_t)-1;
-
-		parse(inst, body, len, s, &t);
+		parse(inst, body, len, adapter_split(split, len), &t);
 		if (strcmp(t.text, want) != 0)
 			fail_msg("split %zu of %s: got '%s', want '%s' (%s)", split, body, t.text,
 				 want, t.fail_msg);
@@ -346,24 +331,13 @@ static void base64_embeddings_are_accepted_only_when_asked_for(void **state)
 static void body_over_the_cap_is_a_protocol_failure(void **state)
 {
 	void *inst = make_inst("http://h/v1", "m", NULL);
-	size_t piece = 1024 * 1024;
-	char *block = malloc(piece);
-	trace t;
-	pg_response_sink sink = {&t, sink_content, sink_usage, sink_fail, NULL};
-	void *ps = NULL;
+	adapter_trace t;
 
 	(void)state;
-	assert_non_null(block);
-	memset(block, ' ', piece);
-	memset(&t, 0, sizeof(t));
-	assert_int_equal(ops()->parse_begin(inst, &ps, 200, "application/json", 0), 0);
-	for (int i = 0; i < 65; i++)
-		assert_int_equal(ops()->parse_data(ps, block, piece, &sink), 0);
-	assert_int_equal(ops()->parse_end(ps, &sink), 0);
-	ops()->parse_free(ps);
+	adapter_parse_flood(pg_builtin_openai_embeddings(), inst, "application/json", 0, NULL, ' ',
+			    65, 0, &t);
 	assert_string_equal(t.text, "F6;");
 	assert_non_null(strstr(t.fail_msg, "larger than"));
-	free(block);
 	ops()->destroy(inst);
 }
 

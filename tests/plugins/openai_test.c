@@ -16,73 +16,25 @@
 #include <jansson.h>
 
 #include "perfgate/plugin.h"
+#include "support/adapter_harness.h"
 #include "support/fake_host.h"
 
 const pg_plugin_desc *pg_builtin_openai_chat(void);
 const pg_plugin_desc *pg_builtin_openai_completions(void);
 
-static const pg_adapter_ops *ops_of(const pg_plugin_desc *d)
-{
-	return d->ops;
-}
-
-/* Creates an instance with defaults plus name=value pairs (NULL-ended). */
-static void *make_inst(const pg_plugin_desc *d, const char *url, const char *model, ...)
-{
-	fake_options fo;
-	pg_target_info target = {.url = url, .model = model};
-	void *inst = NULL;
-	va_list ap;
-
-	fake_options_init(&fo, d->options);
-	va_start(ap, model);
-	fake_options_set_list(&fo, ap);
-	va_end(ap);
-	assert_int_equal(ops_of(d)->create(&inst, &fake_host, fake_options_get(&fo), &target), 0);
-	assert_non_null(inst);
-	return inst;
-}
-
 /* ---- requests ----------------------------------------------------------- */
-
-/* Builds a request and parses its body; the caller json_decref()s it. */
-static json_t *build_body(const pg_plugin_desc *d, void *inst, const pg_work_item *item, char *url,
-			  size_t url_size, const char **accept)
-{
-	pg_request req;
-	json_error_t jerr;
-	json_t *body;
-
-	assert_int_equal(ops_of(d)->build(inst, item, &req), 0);
-	assert_non_null(req.url);
-	assert_non_null(req.body);
-	assert_string_equal(req.method, "POST");
-	assert_string_equal(req.content_type, "application/json");
-	assert_int_equal(req.body_len, strlen(req.body));
-	body = json_loadb(req.body, req.body_len, 0, &jerr);
-	if (!body)
-		fail_msg("body is not JSON (%s): %s", jerr.text, req.body);
-	assert_true(json_is_object(body));
-	if (url)
-		snprintf(url, url_size, "%s", req.url);
-	if (accept)
-		*accept = req.accept;
-	fake_host.free(req.url);
-	fake_host.free(req.body);
-	return body;
-}
 
 static void chat_streamed_prompt_body_has_model_messages_limit_and_usage_request(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_openai_chat();
-	void *inst = make_inst(d, "http://127.0.0.1:8000/v1", "my-model", NULL);
+	void *inst = adapter_make_inst(d, "http://127.0.0.1:8000/v1", "my-model", NULL);
 	pg_work_item item = {.prompt = "Say hi", .max_tokens = 64, .stream = 1};
 	char url[256];
 	const char *accept;
 	json_t *b, *m;
 
 	(void)state;
-	b = build_body(d, inst, &item, url, sizeof(url), &accept);
+	b = adapter_build_body(d, inst, &item, url, sizeof(url), &accept);
 	assert_string_equal(url, "http://127.0.0.1:8000/v1/chat/completions");
 	assert_string_equal(accept, "text/event-stream");
 	assert_string_equal(json_string_value(json_object_get(b, "model")), "my-model");
@@ -102,66 +54,66 @@ static void chat_streamed_prompt_body_has_model_messages_limit_and_usage_request
 	assert_null(json_object_get(b, "ignore_eos"));
 	assert_null(json_object_get(b, "prompt"));
 	json_decref(b);
-	ops_of(d)->destroy(inst);
+	adapter_ops(d)->destroy(inst);
 }
 
 static void chat_unstreamed_body_has_no_stream_options(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_openai_chat();
-	void *inst = make_inst(d, "http://h/v1", "m", NULL);
+	void *inst = adapter_make_inst(d, "http://h/v1", "m", NULL);
 	pg_work_item item = {.prompt = "x", .max_tokens = 0, .stream = 0};
 	const char *accept;
 	json_t *b;
 
 	(void)state;
-	b = build_body(d, inst, &item, NULL, 0, &accept);
+	b = adapter_build_body(d, inst, &item, NULL, 0, &accept);
 	assert_string_equal(accept, "application/json");
 	assert_true(json_is_false(json_object_get(b, "stream")));
 	assert_null(json_object_get(b, "stream_options"));
 	/* max_tokens <= 0: no limit sent. */
 	assert_null(json_object_get(b, "max_tokens"));
 	json_decref(b);
-	ops_of(d)->destroy(inst);
+	adapter_ops(d)->destroy(inst);
 }
 
 static void chat_without_model_sends_no_model_field(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_openai_chat();
-	void *inst = make_inst(d, "http://h/v1", NULL, NULL);
+	void *inst = adapter_make_inst(d, "http://h/v1", NULL, NULL);
 	pg_work_item item = {.prompt = "x", .max_tokens = 5, .stream = 1};
 	json_t *b;
 
 	(void)state;
-	b = build_body(d, inst, &item, NULL, 0, NULL);
+	b = adapter_build_body(d, inst, &item, NULL, 0, NULL);
 	assert_null(json_object_get(b, "model"));
 	assert_non_null(json_object_get(b, "messages"));
 	json_decref(b);
-	ops_of(d)->destroy(inst);
+	adapter_ops(d)->destroy(inst);
 }
 
 static void chat_messages_json_is_embedded_as_parsed_json(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_openai_chat();
-	void *inst = make_inst(d, "http://h/v1", "m", NULL);
+	void *inst = adapter_make_inst(d, "http://h/v1", "m", NULL);
 	const char *msgs = "[{\"role\":\"system\",\"content\":\"Be brief.\"},"
 			   "{\"role\":\"user\",\"content\":\"caf\xc3\xa9 \\\"q\\\"\"}]";
 	pg_work_item item = {.messages_json = msgs, .max_tokens = 8, .stream = 1};
 	json_t *b, *want;
 
 	(void)state;
-	b = build_body(d, inst, &item, NULL, 0, NULL);
+	b = adapter_build_body(d, inst, &item, NULL, 0, NULL);
 	want = json_loads(msgs, 0, NULL);
 	assert_non_null(want);
 	assert_true(json_equal(json_object_get(b, "messages"), want));
 	json_decref(want);
 	json_decref(b);
-	ops_of(d)->destroy(inst);
+	adapter_ops(d)->destroy(inst);
 }
 
 static void chat_invalid_messages_json_is_rejected(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_openai_chat();
-	void *inst = make_inst(d, "http://h/v1", "m", NULL);
+	void *inst = adapter_make_inst(d, "http://h/v1", "m", NULL);
 	const char *bad[] = {"[{\"role\":\"user\",", "{\"role\":\"user\"}", "not json"};
 	pg_request req;
 
@@ -170,12 +122,12 @@ static void chat_invalid_messages_json_is_rejected(void **state)
 		pg_work_item item = {.messages_json = bad[i], .max_tokens = 8, .stream = 1};
 
 		fake_host_clear_error();
-		assert_int_equal(ops_of(d)->build(inst, &item, &req), PG_EINVAL);
+		assert_int_equal(adapter_ops(d)->build(inst, &item, &req), PG_EINVAL);
 		assert_null(req.url);
 		assert_null(req.body);
 		assert_non_null(strstr(fake_host_last_error(), "messages_json"));
 	}
-	ops_of(d)->destroy(inst);
+	adapter_ops(d)->destroy(inst);
 }
 
 static void prompt_with_invalid_utf8_is_rejected(void **state)
@@ -186,26 +138,26 @@ static void prompt_with_invalid_utf8_is_rejected(void **state)
 
 	(void)state;
 	for (int i = 0; i < 2; i++) {
-		void *inst = make_inst(d[i], "http://h/v1", "m", NULL);
+		void *inst = adapter_make_inst(d[i], "http://h/v1", "m", NULL);
 
-		assert_int_equal(ops_of(d[i])->build(inst, &item, &req), PG_EINVAL);
+		assert_int_equal(adapter_ops(d[i])->build(inst, &item, &req), PG_EINVAL);
 		assert_null(req.body);
-		ops_of(d[i])->destroy(inst);
+		adapter_ops(d[i])->destroy(inst);
 	}
 }
 
 static void options_change_path_limit_field_temperature_and_ignore_eos(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_openai_chat();
-	void *inst = make_inst(d, "http://h:9/v1/", "m", "path", "/custom/chat", "max_tokens_field",
-			       "max_completion_tokens", "temperature", "0.7", "ignore_eos", "true",
-			       "include_usage", "false", NULL);
+	void *inst = adapter_make_inst(d, "http://h:9/v1/", "m", "path", "/custom/chat",
+				       "max_tokens_field", "max_completion_tokens", "temperature",
+				       "0.7", "ignore_eos", "true", "include_usage", "false", NULL);
 	pg_work_item item = {.prompt = "x", .max_tokens = 32, .stream = 1};
 	char url[256];
 	json_t *b;
 
 	(void)state;
-	b = build_body(d, inst, &item, url, sizeof(url), NULL);
+	b = adapter_build_body(d, inst, &item, url, sizeof(url), NULL);
 	assert_string_equal(url, "http://h:9/v1/custom/chat");
 	assert_null(json_object_get(b, "max_tokens"));
 	assert_int_equal(json_integer_value(json_object_get(b, "max_completion_tokens")), 32);
@@ -216,22 +168,22 @@ static void options_change_path_limit_field_temperature_and_ignore_eos(void **st
 	assert_true(json_is_true(json_object_get(b, "stream")));
 	assert_null(json_object_get(b, "stream_options"));
 	json_decref(b);
-	ops_of(d)->destroy(inst);
+	adapter_ops(d)->destroy(inst);
 }
 
 static void temperature_zero_is_sent(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_openai_completions();
-	void *inst = make_inst(d, "http://h/v1", "m", "temperature", "0", NULL);
+	void *inst = adapter_make_inst(d, "http://h/v1", "m", "temperature", "0", NULL);
 	pg_work_item item = {.prompt = "x", .max_tokens = 1, .stream = 0};
 	json_t *b;
 
 	(void)state;
-	b = build_body(d, inst, &item, NULL, 0, NULL);
+	b = adapter_build_body(d, inst, &item, NULL, 0, NULL);
 	assert_true(json_is_number(json_object_get(b, "temperature")));
 	assert_float_equal(json_number_value(json_object_get(b, "temperature")), 0.0, 0.0);
 	json_decref(b);
-	ops_of(d)->destroy(inst);
+	adapter_ops(d)->destroy(inst);
 }
 
 static void url_joins_base_and_path_with_exactly_one_slash(void **state)
@@ -253,14 +205,15 @@ static void url_joins_base_and_path_with_exactly_one_slash(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		void *inst = t[i].path ? make_inst(d, t[i].base, "m", "path", t[i].path, NULL)
-				       : make_inst(d, t[i].base, "m", NULL);
+		void *inst = t[i].path
+				 ? adapter_make_inst(d, t[i].base, "m", "path", t[i].path, NULL)
+				 : adapter_make_inst(d, t[i].base, "m", NULL);
 
-		json_decref(build_body(d, inst, &item, url, sizeof(url), NULL));
+		json_decref(adapter_build_body(d, inst, &item, url, sizeof(url), NULL));
 		if (strcmp(url, t[i].want) != 0)
 			fail_msg("base '%s' path '%s': got '%s', want '%s'", t[i].base,
 				 t[i].path ? t[i].path : "(default)", url, t[i].want);
-		ops_of(d)->destroy(inst);
+		adapter_ops(d)->destroy(inst);
 	}
 }
 
@@ -273,7 +226,7 @@ static void create_without_target_url_fails(void **state)
 
 	(void)state;
 	fake_options_init(&fo, d->options);
-	assert_int_equal(ops_of(d)->create(&inst, &fake_host, fake_options_get(&fo), &target),
+	assert_int_equal(adapter_ops(d)->create(&inst, &fake_host, fake_options_get(&fo), &target),
 			 PG_EINVAL);
 	assert_null(inst);
 	assert_non_null(strstr(fake_host_last_error(), "URL"));
@@ -282,13 +235,13 @@ static void create_without_target_url_fails(void **state)
 static void completions_body_has_prompt_and_default_path(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_openai_completions();
-	void *inst = make_inst(d, "http://127.0.0.1:8000/v1", "m", NULL);
+	void *inst = adapter_make_inst(d, "http://127.0.0.1:8000/v1", "m", NULL);
 	pg_work_item item = {.prompt = "The capital of France is", .max_tokens = 16, .stream = 1};
 	char url[256];
 	json_t *b;
 
 	(void)state;
-	b = build_body(d, inst, &item, url, sizeof(url), NULL);
+	b = adapter_build_body(d, inst, &item, url, sizeof(url), NULL);
 	assert_string_equal(url, "http://127.0.0.1:8000/v1/completions");
 	assert_string_equal(json_string_value(json_object_get(b, "prompt")),
 			    "The capital of France is");
@@ -298,22 +251,22 @@ static void completions_body_has_prompt_and_default_path(void **state)
 	assert_true(
 	    json_is_true(json_object_get(json_object_get(b, "stream_options"), "include_usage")));
 	json_decref(b);
-	ops_of(d)->destroy(inst);
+	adapter_ops(d)->destroy(inst);
 }
 
 static void completions_refuses_chat_messages(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_openai_completions();
-	void *inst = make_inst(d, "http://h/v1", "m", NULL);
+	void *inst = adapter_make_inst(d, "http://h/v1", "m", NULL);
 	pg_work_item item = {.messages_json = "[{\"role\":\"user\",\"content\":\"x\"}]",
 			     .max_tokens = 1};
 	pg_request req;
 
 	(void)state;
-	assert_int_equal(ops_of(d)->build(inst, &item, &req), PG_EINVAL);
+	assert_int_equal(adapter_ops(d)->build(inst, &item, &req), PG_EINVAL);
 	assert_null(req.url);
 	assert_non_null(strstr(fake_host_last_error(), "openai-chat"));
-	ops_of(d)->destroy(inst);
+	adapter_ops(d)->destroy(inst);
 }
 
 static void descriptors_declare_kind_abi_and_options(void **state)
@@ -349,104 +302,16 @@ static void descriptors_declare_kind_abi_and_options(void **state)
 
 /* ---- responses ---------------------------------------------------------- */
 
-/* Sink events as text: "C<tokens>;" content, "U<in>,<out>;" usage,
- * "F<class>;" failure (message kept separately). */
-typedef struct trace {
-	char text[4096];
-	size_t len;
-	char fail_msg[512];
-	int failed;
-	int content_after_fail;
-} trace;
-
-static void trace_add(trace *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void trace_add(trace *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(t->text + t->len, sizeof(t->text) - t->len, fmt, ap);
-	va_end(ap);
-	assert_true(n > 0 && (size_t)n < sizeof(t->text) - t->len);
-	t->len += (size_t)n;
-}
-
-static void sink_content(void *ctx, int64_t tokens)
-{
-	trace *t = ctx;
-
-	if (t->failed)
-		t->content_after_fail = 1;
-	trace_add(t, "C%lld;", (long long)tokens);
-}
-
-static void sink_usage(void *ctx, int64_t in, int64_t out)
-{
-	trace_add(ctx, "U%lld,%lld;", (long long)in, (long long)out);
-}
-
-static void sink_fail(void *ctx, pg_error_class cls, const char *message)
-{
-	trace *t = ctx;
-
-	trace_add(t, "F%d;", (int)cls);
-	if (!t->failed)
-		snprintf(t->fail_msg, sizeof(t->fail_msg), "%s", message);
-	t->failed = 1;
-}
-
-/* Parses body fed as two reads split at `split`, or one byte at a time
- * when split is (size_t)-1, into *t. */
-static void parse_response(const pg_plugin_desc *d, void *inst, const char *ctype, int streamed,
-			   const char *body, size_t len, size_t split, trace *t)
-{
-	const pg_adapter_ops *ops = ops_of(d);
-	pg_response_sink sink = {t, sink_content, sink_usage, sink_fail, NULL};
-	void *ps = NULL;
-
-	memset(t, 0, sizeof(*t));
-	assert_int_equal(ops->parse_begin(inst, &ps, 200, ctype, streamed), 0);
-	assert_non_null(ps);
-	if (split == (size_t)-1) {
-		for (size_t i = 0; i < len; i++)
-			assert_int_equal(ops->parse_data(ps, body + i, 1, &sink), 0);
-	} else {
-		assert_int_equal(ops->parse_data(ps, body, split, &sink), 0);
-		assert_int_equal(ops->parse_data(ps, body + split, len - split, &sink), 0);
-	}
-	assert_int_equal(ops->parse_end(ps, &sink), 0);
-	ops->parse_free(ps);
-	assert_false(t->content_after_fail);
-}
-
 /* Checks that body gives the events `want` (and a failure message holding
- * want_msg, if given) whole, split at every byte, and byte by byte. */
+ * want_msg, if given) whole, split at every byte, and byte by byte, to a
+ * sink without the text callback (openai_text_test covers the text). */
 static void expect_events(const pg_plugin_desc *d, const char *ctype, int streamed,
 			  const char *body, const char *want, const char *want_msg)
 {
-	void *inst = make_inst(d, "http://h/v1", "m", NULL);
-	size_t len = strlen(body);
-	trace t;
+	void *inst = adapter_make_inst(d, "http://h/v1", "m", NULL);
 
-	for (size_t split = 0; split <= len + 1; split++) {
-		size_t s = split <= len ? split : (size_t)-1;
-
-		parse_response(d, inst, ctype, streamed, body, len, s, &t);
-		char how[32];
-
-		if (s == (size_t)-1)
-			snprintf(how, sizeof(how), "byte by byte");
-		else
-			snprintf(how, sizeof(how), "split at %zu", s);
-		if (strcmp(t.text, want) != 0)
-			fail_msg("%s: got '%s', want '%s' (fail message '%s')", how, t.text, want,
-				 t.fail_msg);
-		if (want_msg && !strstr(t.fail_msg, want_msg))
-			fail_msg("%s: fail message '%s' lacks '%s'", how, t.fail_msg, want_msg);
-	}
-	ops_of(d)->destroy(inst);
+	adapter_expect_split(d, inst, ctype, streamed, body, want, want_msg, 0);
+	adapter_ops(d)->destroy(inst);
 }
 
 #define SSE_CT "text/event-stream"
@@ -743,27 +608,14 @@ static void unstreamed_completions_text_is_content(void **state)
 static void unstreamed_body_over_cap_is_a_protocol_failure(void **state)
 {
 	const pg_plugin_desc *d = pg_builtin_openai_chat();
-	const pg_adapter_ops *ops = ops_of(d);
-	void *inst = make_inst(d, "http://h/v1", "m", NULL);
-	size_t piece = 1024 * 1024;
-	char *block = malloc(piece);
-	trace t;
-	pg_response_sink sink = {&t, sink_content, sink_usage, sink_fail, NULL};
-	void *ps = NULL;
+	void *inst = adapter_make_inst(d, "http://h/v1", "m", NULL);
+	adapter_trace t;
 
 	(void)state;
-	assert_non_null(block);
-	memset(block, ' ', piece);
-	memset(&t, 0, sizeof(t));
-	assert_int_equal(ops->parse_begin(inst, &ps, 200, "application/json", 0), 0);
-	for (int i = 0; i < 65; i++)
-		assert_int_equal(ops->parse_data(ps, block, piece, &sink), 0);
-	assert_int_equal(ops->parse_end(ps, &sink), 0);
-	ops->parse_free(ps);
+	adapter_parse_flood(d, inst, "application/json", 0, NULL, ' ', 65, 0, &t);
 	assert_string_equal(t.text, "F6;");
 	assert_non_null(strstr(t.fail_msg, "larger than"));
-	free(block);
-	ops->destroy(inst);
+	adapter_ops(d)->destroy(inst);
 }
 
 int main(void)

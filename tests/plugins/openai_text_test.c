@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "perfgate/plugin.h"
+#include "support/adapter_harness.h"
 #include "support/fake_host.h"
 
 const pg_plugin_desc *pg_builtin_openai_chat(void);
@@ -69,27 +70,12 @@ static void on_text(void *ctx, const char *text, size_t len)
 static void parse(const pg_plugin_desc *d, const char *ctype, int streamed, const char *body,
 		  size_t split, text_trace *t)
 {
-	const pg_adapter_ops *ops = d->ops;
 	pg_response_sink sink = {t, on_content, on_usage, on_fail, on_text};
-	pg_target_info target = {.url = "http://h/v1", .model = "m"};
-	fake_options fo;
-	size_t len = strlen(body);
-	void *inst = NULL, *ps = NULL;
+	void *inst = adapter_make_inst(d, "http://h/v1", "m", NULL);
 
 	memset(t, 0, sizeof(*t));
-	fake_options_init(&fo, d->options);
-	assert_int_equal(ops->create(&inst, &fake_host, fake_options_get(&fo), &target), 0);
-	assert_int_equal(ops->parse_begin(inst, &ps, 200, ctype, streamed), 0);
-	if (split == (size_t)-1) {
-		for (size_t i = 0; i < len; i++)
-			assert_int_equal(ops->parse_data(ps, body + i, 1, &sink), 0);
-	} else {
-		assert_int_equal(ops->parse_data(ps, body, split, &sink), 0);
-		assert_int_equal(ops->parse_data(ps, body + split, len - split, &sink), 0);
-	}
-	assert_int_equal(ops->parse_end(ps, &sink), 0);
-	ops->parse_free(ps);
-	ops->destroy(inst);
+	adapter_feed(adapter_ops(d), inst, ctype, streamed, body, strlen(body), split, &sink);
+	adapter_ops(d)->destroy(inst);
 	assert_false(t->text_after_fail);
 }
 
@@ -101,9 +87,7 @@ static void expect_text(const pg_plugin_desc *d, const char *ctype, int streamed
 	text_trace t;
 
 	for (size_t split = 0; split <= len + 1; split++) {
-		size_t s = split <= len ? split : (size_t)-1;
-
-		parse(d, ctype, streamed, body, s, &t);
+		parse(d, ctype, streamed, body, adapter_split(split, len), &t);
 		if (strcmp(t.text, want) != 0 || t.pieces != pieces)
 			fail_msg("split %zu: got '%s' in %d pieces, want '%s' in %d", split, t.text,
 				 t.pieces, want, pieces);
