@@ -411,6 +411,21 @@ static int check_adapter(const pg_suite *suite)
 	return 0;
 }
 
+/* The same for the quality scorer (a regex, a JSON schema). */
+static int check_scorer(const pg_suite *suite)
+{
+	const pg_scorer_ops *ops;
+	void *inst = NULL;
+
+	if (suite->quality == NULL)
+		return 0;
+	ops = suite->quality->plugin->ops;
+	if (ops->create(&inst, pg_host_api_get(), suite->quality->options) < 0)
+		return PG_EINVAL;
+	ops->destroy(inst);
+	return 0;
+}
+
 int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
 {
 	pg_mock_server *mock = NULL;
@@ -521,6 +536,12 @@ int pg_cmd_run(int argc, char **argv, int validate_only)
 	if (check_adapter(suite) < 0) {
 		fprintf(stderr, "%s: target.options: adapter '%s': %s\n", a.suite,
 			suite->target.adapter, pg_error_last());
+		exit_code = PG_EXIT_USAGE;
+		goto done;
+	}
+	if (check_scorer(suite) < 0) {
+		fprintf(stderr, "%s: quality.options: scorer '%s': %s\n", a.suite,
+			suite->quality->scorer, pg_error_last());
 		exit_code = PG_EXIT_USAGE;
 		goto done;
 	}
