@@ -52,6 +52,7 @@ typedef struct req_ctx {
 	int attempt;      /* retries made so far */
 	char *answer;     /* generated text kept for the scorer (quality only) */
 	size_t answer_len;
+	size_t answer_cap;
 	int answer_truncated;
 	struct event *retry_timer; /* made on the first retry, kept with the context */
 	pg_request_outcome out;
@@ -120,18 +121,21 @@ static req_ctx *ctx_get(worker *w)
 	req_ctx *c = w->free_ctx;
 	struct event *timer = NULL;
 	char *answer = NULL;
+	size_t answer_cap = 0;
 
 	if (c != NULL) {
 		w->free_ctx = c->next_free;
 		timer = c->retry_timer;
 		answer = c->answer;
+		answer_cap = c->answer_cap;
 	} else if ((c = malloc(sizeof(*c))) == NULL) {
 		return NULL;
 	}
 	memset(c, 0, sizeof(*c));
 	c->w = w;
 	c->retry_timer = timer;
-	c->answer = answer; /* a buffer of max_answer_bytes, reused */
+	c->answer = answer; /* kept for reuse */
+	c->answer_cap = answer_cap;
 	c->out.input_tokens = -1;
 	c->out.output_tokens = -1;
 	return c;
@@ -200,21 +204,33 @@ static void sink_fail(void *ctx, pg_error_class cls, const char *message)
 		c->out.fail = cls;
 }
 
-/* Keeps the generated text for the scorer, up to max_answer_bytes. */
+/* Keeps the generated text for the scorer, up to max_answer_bytes; the
+ * buffer grows by doubling, so short answers cost little at high
+ * concurrency, and is kept with the context for reuse. */
 static void sink_text(void *ctx, const char *text, size_t len)
 {
 	req_ctx *c = ctx;
-	const pg_quality *q = c->w->eng->opts->suite->quality;
-	size_t room;
+	size_t max = (size_t)c->w->eng->opts->suite->quality->max_answer_bytes;
 
-	if (c->answer == NULL && (c->answer = malloc((size_t)q->max_answer_bytes + 1)) == NULL) {
+	if (len > max - c->answer_len) {
+		len = max - c->answer_len;
 		c->answer_truncated = 1;
-		return;
 	}
-	room = (size_t)q->max_answer_bytes - c->answer_len;
-	if (len > room) {
-		len = room;
-		c->answer_truncated = 1;
+	if (c->answer_len + len + 1 > c->answer_cap) {
+		size_t cap = c->answer_cap ? c->answer_cap : 1024;
+		char *grown;
+
+		while (cap < c->answer_len + len + 1)
+			cap *= 2;
+		if (cap > max + 1)
+			cap = max + 1;
+		grown = realloc(c->answer, cap);
+		if (grown == NULL) {
+			c->answer_truncated = 1;
+			return;
+		}
+		c->answer = grown;
+		c->answer_cap = cap;
 	}
 	memcpy(c->answer + c->answer_len, text, len);
 	c->answer_len += len;

@@ -18,6 +18,7 @@ score() { # NAME EXPECTED_SCORE SET...
 }
 score exact 1
 score exact-miss 0 --set 'workload.prompts.0.expected=w0 w1'
+score exact-truncated 0 --set quality.max_answer_bytes=4
 score contains 1 --set quality.scorer=contains --set 'workload.prompts.0.expected=W1'
 score contains-cs 0 --set quality.scorer=contains --set 'workload.prompts.0.expected=W1' \
 	--set quality.options.case_sensitive=true
