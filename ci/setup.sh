@@ -18,7 +18,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-packages="build-essential cmake pkg-config git python3 ca-certificates
+packages="build-essential cmake pkg-config git python3 ca-certificates openssl
 libcurl4-openssl-dev libyaml-dev libgit2-dev libjansson-dev libevent-dev libcmocka-dev"
 missing=""
 for p in $packages; do

@@ -262,9 +262,16 @@ def main():
     p.add_argument("--tokens", type=int, default=0, help="cap on output tokens")
     p.add_argument("--delay-ms", type=float, default=1.0, help="delay before each token")
     p.add_argument("--require-auth", default="")
+    p.add_argument("--tls-cert", default="", help="serve HTTPS with this certificate (PEM)")
+    p.add_argument("--tls-key", default="", help="the certificate's private key (PEM)")
     p.add_argument("--max-seconds", type=float, default=300, help="exit after this long")
     ARGS = p.parse_args()
     srv = Server(("127.0.0.1", 0), Handler)
+    if ARGS.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(ARGS.tls_cert, ARGS.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     print("listening %d" % srv.server_address[1], flush=True)
     # bounded lifetime: the server stops by itself even if a test forgets it
     threading.Thread(target=srv.serve_forever, daemon=True).start()

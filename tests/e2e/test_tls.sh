@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# https targets go through the curl transport with certificate verification
+# on by default: a server whose certificate the CA file vouches for works, an
+# unknown certificate fails every request as a connect error (exit 3), and
+# `insecure: true` connects anyway with a loud warning.
+source "$PG_E2E/lib.sh"
+command -v openssl >/dev/null || fail "openssl is needed to make the test certificates"
+export PG_TEST_API_KEY=tls-test-key
+
+# a throwaway CA and a server certificate for 127.0.0.1
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=perfgate test CA" \
+	-keyout "$T/ca.key" -out "$T/ca.pem" >"$T/openssl.log" 2>&1 || fail "openssl CA"
+openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$T/srv.key" \
+	-out "$T/srv.csr" >>"$T/openssl.log" 2>&1 || fail "openssl CSR"
+printf 'subjectAltName=IP:127.0.0.1\n' >"$T/san.ext"
+openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -days 2 \
+	-extfile "$T/san.ext" -out "$T/srv.pem" >>"$T/openssl.log" 2>&1 || fail "openssl sign"
+
+start_test_server tls --mode vllm --tls-cert "$T/srv.pem" --tls-key "$T/srv.key"
+URL="https://127.0.0.1:$PORT/v1"
+S="$PG_E2E/suites/chat_real.yaml"
+
+"$PERFGATE" run "$S" --target "$URL" --set "target.transport_options.ca_file=$T/ca.pem" \
+	--no-color --out "$T/ok" >"$T/ok.out" 2>"$T/ok.err" || fail "verified TLS run: exit $?"
+check 'd["target"]["transport"] == "curl"' "$T/ok/results.json" "https uses curl"
+check 'd["scenarios"][0]["metrics"]["requests"]["succeeded"] == 12' "$T/ok/results.json" "12 successes over TLS"
+
+"$PERFGATE" run "$S" --target "$URL" --no-color --out "$T/bad" >"$T/bad.out" 2>"$T/bad.err"
+rc=$?
+[ "$rc" = 3 ] || fail "an unverifiable certificate must exit 3, got $rc"
+check 'd["scenarios"][0]["metrics"]["errors"]["by_class"]["connect"] == 12' "$T/bad/results.json" "certificate failures are connect errors"
+grep -qi "certificate" "$T/bad.err" || fail "the error names the certificate: $(cat "$T/bad.err")"
+
+"$PERFGATE" run "$S" --target "$URL" --set target.transport_options.insecure=true \
+	--no-color --out "$T/insecure" >"$T/insecure.out" 2>"$T/insecure.err" || fail "insecure run: exit $?"
+grep -qi "warning.*insecure\|insecure.*warning\|verification.*off\|NOT verified" "$T/insecure.err" ||
+	fail "insecure must warn: $(cat "$T/insecure.err")"
+echo "ok: tls"
