@@ -35,4 +35,21 @@ grep -qi "certificate" "$T/bad.err" || fail "the error names the certificate: $(
 	--no-color --out "$T/insecure" >"$T/insecure.out" 2>"$T/insecure.err" || fail "insecure run: exit $?"
 grep -qi "warning.*insecure\|insecure.*warning\|verification.*off\|NOT verified" "$T/insecure.err" ||
 	fail "insecure must warn: $(cat "$T/insecure.err")"
+# mutual TLS: a server that requires a client certificate from the CA
+openssl req -newkey rsa:2048 -nodes -subj "/CN=perfgate client" -keyout "$T/cli.key" \
+	-out "$T/cli.csr" >>"$T/openssl.log" 2>&1 || fail "openssl client CSR"
+openssl x509 -req -in "$T/cli.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -days 2 \
+	-out "$T/cli.pem" >>"$T/openssl.log" 2>&1 || fail "openssl sign client"
+start_test_server mtls --mode vllm --tls-cert "$T/srv.pem" --tls-key "$T/srv.key" --tls-client-ca "$T/ca.pem"
+URL="https://127.0.0.1:$PORT/v1"
+"$PERFGATE" run "$S" --target "$URL" --set "target.transport_options.ca_file=$T/ca.pem" \
+	--set "target.transport_options.client_cert=$T/cli.pem" --set "target.transport_options.client_key=$T/cli.key" \
+	--no-color --out "$T/mtls" >"$T/mtls.out" 2>"$T/mtls.err" || fail "mutual TLS run: exit $?"
+check 'd["scenarios"][0]["metrics"]["requests"]["succeeded"] == 12' "$T/mtls/results.json" "12 successes with a client certificate"
+"$PERFGATE" run "$S" --target "$URL" --set "target.transport_options.ca_file=$T/ca.pem" \
+	--no-color --out "$T/nocert" >"$T/nocert.out" 2>"$T/nocert.err"
+rc=$?
+[ "$rc" = 1 ] || [ "$rc" = 3 ] || fail "without a client certificate: exit $rc"
+check 'd["scenarios"][0]["metrics"]["requests"]["succeeded"] == 0 and d["scenarios"][0]["metrics"]["errors"]["count"] == 12' \
+	"$T/nocert/results.json" "every request refused without a client certificate"
 echo "ok: tls"

@@ -264,6 +264,7 @@ def main():
     p.add_argument("--require-auth", default="")
     p.add_argument("--tls-cert", default="", help="serve HTTPS with this certificate (PEM)")
     p.add_argument("--tls-key", default="", help="the certificate's private key (PEM)")
+    p.add_argument("--tls-client-ca", default="", help="require client certificates from this CA")
     p.add_argument("--max-seconds", type=float, default=300, help="exit after this long")
     ARGS = p.parse_args()
     srv = Server(("127.0.0.1", 0), Handler)
@@ -271,6 +272,9 @@ def main():
         import ssl
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(ARGS.tls_cert, ARGS.tls_key)
+        if ARGS.tls_client_ca:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(ARGS.tls_client_ca)
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     print("listening %d" % srv.server_address[1], flush=True)
     # bounded lifetime: the server stops by itself even if a test forgets it
