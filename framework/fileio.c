@@ -42,52 +42,17 @@ int pg_mkdir_p(const char *dir)
 
 int pg_file_write_atomic(const char *path, const char *data, size_t len)
 {
-	char tmp[4096];
-	size_t off = 0;
-	int fd, n, rc = PG_EIO;
+	pg_atomic_file af;
+	int rc;
 
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		pg_error_set("path too long: '%s'", path);
-		return PG_EINVAL;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		pg_error_set("cannot create a temporary file for '%s': %s", path, strerror(errno));
+	if ((rc = pg_file_open_atomic(&af, path)) < 0)
+		return rc;
+	if (len > 0 && fwrite(data, 1, len, af.f) != len) {
+		pg_error_set("cannot write '%s': %s", af.tmp, strerror(errno));
+		pg_file_abort_atomic(&af);
 		return PG_EIO;
 	}
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			pg_error_set("cannot write '%s': %s", tmp, strerror(errno));
-			goto done;
-		}
-		off += (size_t)w;
-	}
-	if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-		pg_error_set("cannot write '%s': %s", tmp, strerror(errno));
-		goto done;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		pg_error_set("cannot write '%s': %s", tmp, strerror(errno));
-		goto done;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		pg_error_set("cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-		goto done;
-	}
-	rc = 0;
-done:
-	if (fd >= 0)
-		close(fd);
-	if (rc != 0)
-		unlink(tmp);
-	return rc;
+	return pg_file_commit_atomic(&af);
 }
 
 int pg_file_read_all(char **out, size_t *len, const char *path, size_t max_bytes, const char *what)

@@ -285,7 +285,7 @@ double pg_metric_to_display(const pg_metric_def *m, double canonical)
 	}
 }
 
-static const pg_hist *metric_hist(const pg_recorder *r, const char *name)
+const pg_hist *pg_metric_hist(const pg_recorder *r, const char *name)
 {
 	if (strcmp(name, "e2e_from_send") == 0)
 		return r->e2e_send;
@@ -487,7 +487,7 @@ int pg_metric_value(double *out, const pg_measure *m, const pg_metric_def *def, 
 {
 	const pg_recorder *r = m->rec;
 	int64_t total = r->succeeded + r->failed;
-	const pg_hist *h = metric_hist(r, def->name);
+	const pg_hist *h = pg_metric_hist(r, def->name);
 	const char *name = def->name;
 	size_t i;
 

@@ -85,6 +85,10 @@ typedef struct pg_measure {
  * request); the reason is in pg_error_last(). */
 int pg_metric_value(double *out, const pg_measure *m, const pg_metric_def *def, const pg_stat *s);
 
+/* The histogram behind a distribution metric ("e2e", "ttft", ...), owned
+ * by the recorder; NULL for scalar metrics. */
+const pg_hist *pg_metric_hist(const pg_recorder *r, const char *name);
+
 /* Prints every definition (used by `perfgate metrics`). */
 void pg_metrics_print(FILE *out);
 

@@ -31,28 +31,13 @@ static json_t *dist_json(const pg_measure *ms, const char *name)
 		     {"p95", PG_STAT_QUANTILE, 0.95},  {"p99", PG_STAT_QUANTILE, 0.99},
 		     {"p99.9", PG_STAT_QUANTILE, 0.999}, {"max", PG_STAT_MAX, 0}};
 	const pg_metric_def *m = pg_metric_find(name);
-	const pg_recorder *rec = ms->rec;
-	const pg_hist *h = NULL;
+	const pg_hist *h = pg_metric_hist(ms->rec, name);
 	json_t *o = json_object();
 	char *enc = NULL;
 	size_t i;
 
 	if (o == NULL)
 		return NULL;
-	if (strcmp(name, "e2e") == 0)
-		h = rec->e2e;
-	else if (strcmp(name, "ttft") == 0)
-		h = rec->ttft;
-	else if (strcmp(name, "itl") == 0)
-		h = rec->itl;
-	else if (strcmp(name, "tpot") == 0)
-		h = rec->tpot;
-	else if (strcmp(name, "e2e_from_send") == 0)
-		h = rec->e2e_send;
-	else if (strcmp(name, "ttft_from_send") == 0)
-		h = rec->ttft_send;
-	else
-		h = rec->send_lag;
 	json_object_set_new(o, "unit", json_string("ms"));
 	json_object_set_new(o, "count", json_integer(pg_hist_count(h)));
 	for (i = 0; i < sizeof(stats) / sizeof(stats[0]); i++) {
