@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "error.h"
+#include "judge_client.h"
 #include "log.h"
 #include "options.h"
 #include "plugin_loader.h"
@@ -76,6 +77,7 @@ static const pg_host_api host_api = {
 	.opt_bool = pg_options_bool,
 	.opt_duration = pg_options_duration,
 	.set_error = host_set_error,
+	.complete = pg_judge_complete,
 };
 
 const pg_host_api *pg_host_api_get(void)

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,10 @@
 #endif
 
 extern const pg_plugin_entry_fn pg_builtin_plugins[];
+
+/* A version-1.0 descriptor ends where 1.1 added flags; later fields are
+ * read only when a descriptor's size covers them (pg_plugin_flags). */
+#define PG_DESC_SIZE_1_0 offsetof(pg_plugin_desc, flags)
 
 struct pg_plugin_registry {
 	pg_plugin_entry *entries;
@@ -39,6 +44,13 @@ const char *pg_plugin_kind_name(pg_plugin_kind kind)
 	return "unknown";
 }
 
+uint32_t pg_plugin_flags(const pg_plugin_desc *d)
+{
+	if (d == NULL || d->size < offsetof(pg_plugin_desc, flags) + sizeof(d->flags))
+		return 0;
+	return d->flags;
+}
+
 int pg_plugin_desc_check(const pg_plugin_desc *d, const char *origin)
 {
 	if (d == NULL) {
@@ -52,9 +64,9 @@ int pg_plugin_desc_check(const pg_plugin_desc *d, const char *origin)
 			     PG_PLUGIN_ABI_MAJOR, PG_PLUGIN_ABI_MINOR);
 		return PG_EABI;
 	}
-	if (d->size < sizeof(pg_plugin_desc)) {
+	if (d->size < PG_DESC_SIZE_1_0) {
 		pg_error_set("%s: descriptor is %u bytes, ABI %d needs at least %zu", origin,
-			     d->size, PG_PLUGIN_ABI_MAJOR, sizeof(pg_plugin_desc));
+			     d->size, PG_PLUGIN_ABI_MAJOR, (size_t)PG_DESC_SIZE_1_0);
 		return PG_EABI;
 	}
 	if (d->name == NULL || d->name[0] == '\0' || d->ops == NULL) {

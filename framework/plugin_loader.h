@@ -8,6 +8,7 @@
 #define PG_PLUGIN_LOADER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "perfgate/plugin.h"
 
@@ -41,6 +42,9 @@ size_t pg_plugins_count(const pg_plugin_registry *r);
 const pg_plugin_entry *pg_plugins_at(const pg_plugin_registry *r, size_t i);
 /* Checks a descriptor as the loader does; 0 or PG_EABI/PG_EINVAL. */
 int pg_plugin_desc_check(const pg_plugin_desc *d, const char *origin);
+/* The descriptor's flags (PG_SCORER_AFTER_RUN, ...): 0 for a plugin built
+ * for ABI 1.0, whose descriptor ends before the field. */
+uint32_t pg_plugin_flags(const pg_plugin_desc *d);
 const char *pg_plugin_kind_name(pg_plugin_kind kind);
 
 /* The host API table handed to every plugin; static, never freed. */

@@ -1,5 +1,6 @@
 /*
- * perfgate plugin ABI, version 1.
+ * perfgate plugin ABI, version 1.1 (1.1 adds pg_plugin_desc.flags and
+ * pg_host_api.complete; plugins built for 1.0 keep working).
  *
  * A plugin is a shared object (or a built-in compiled into the binary) that
  * exports one entry symbol, PG_PLUGIN_ENTRY_SYMBOL, returning a descriptor.
@@ -27,7 +28,7 @@ extern "C" {
 #endif
 
 #define PG_PLUGIN_ABI_MAJOR 1
-#define PG_PLUGIN_ABI_MINOR 0
+#define PG_PLUGIN_ABI_MINOR 1
 
 /* Name of the symbol every shared-object plugin exports. */
 #define PG_PLUGIN_ENTRY_SYMBOL "perfgate_plugin_entry"
@@ -65,7 +66,7 @@ typedef struct pg_options pg_options;
 
 /* ---- host API ----------------------------------------------------------- */
 
-#define PG_HOST_API_VERSION 1
+#define PG_HOST_API_VERSION 2
 
 /* Services the host offers to plugins. Valid for the process lifetime. */
 typedef struct pg_host_api {
@@ -92,6 +93,18 @@ typedef struct pg_host_api {
 
 	/* Sets the thread's last error message (see pg_error_last()). */
 	void (*set_error)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+	/* ---- added in version 2 (ABI 1.1): check host->size first ---- */
+
+	/* Sends prompt to the suite's judge target (`quality.judge`) through
+	 * its adapter, non-streaming, waits for the whole answer and returns
+	 * its generated text in *out_text (allocated with alloc; the caller
+	 * frees it with free). Only usable from the score() of a scorer whose
+	 * descriptor has PG_SCORER_AFTER_RUN. Returns a negative PG_E code
+	 * with a message through set_error when there is no judge target or
+	 * the request fails. Use it only when
+	 * host->size >= offsetof(pg_host_api, complete) + sizeof(void *). */
+	int (*complete)(const char *prompt, char **out_text);
 } pg_host_api;
 
 /* ---- adapters ----------------------------------------------------------- */
@@ -237,7 +250,8 @@ typedef struct pg_score_input {
 } pg_score_input;
 
 /* Operations of a scorer plugin. The host makes one instance per worker
- * thread, so score() is never called concurrently on one instance. */
+ * thread, so score() is never called concurrently on one instance. A
+ * scorer flagged PG_SCORER_AFTER_RUN gets one instance, after the load. */
 typedef struct pg_scorer_ops {
 	int (*create)(void **out_inst, const pg_host_api *host, const pg_options *opts);
 	void (*destroy)(void *inst);
@@ -259,7 +273,15 @@ typedef struct pg_plugin_desc {
 	const char *description; /* one line */
 	const pg_option_spec *options; /* may be NULL: no options */
 	const void *ops; /* kind-specific: pg_adapter_ops, pg_transport_ops, pg_scorer_ops */
+	/* ---- added in ABI 1.1: the host reads it only when size covers it ---- */
+	uint32_t flags; /* PG_SCORER_* bits; 0: none */
 } pg_plugin_desc;
+
+/* A scorer whose score() may block (it calls out, e.g. through
+ * host->complete): the host never calls it on a worker during the load,
+ * but after the load, serially, on a capped random sample of the
+ * successful measured answers (`quality.sample`). */
+#define PG_SCORER_AFTER_RUN 1u
 
 typedef const pg_plugin_desc *(*pg_plugin_entry_fn)(void);
 

@@ -6,7 +6,7 @@ source "$PG_E2E/lib.sh"
 P="$PG_BUILD/test-plugins"
 
 "$PERFGATE" plugins --plugin-path "$P" >"$T/list.out" 2>"$T/list.err" || fail "plugins exited $?"
-grep -q "^adapter test-raw 0.0.1 (ABI 1.0, $P/test-raw.so)" "$T/list.out" || fail "test-raw listed"
+grep -q "^adapter test-raw 0.0.1 (ABI 1.1, $P/test-raw.so)" "$T/list.out" || fail "test-raw listed"
 grep -Eq "^    max_tokens +int +default 8 +range 1..4096 unit tokens" "$T/list.out" || fail "option table"
 grep -q "^adapter openai-chat .*built in" "$T/list.out" || fail "built-ins listed"
 
@@ -36,6 +36,6 @@ cp "$PG_BUILD/test-plugins-abi2/test-abi2.so" "$T/test-raw.so"
 sed -i 's/max_tokns: 4/max_tokens: 4/' "$T/suite.yaml"
 "$PERFGATE" validate "$T/suite.yaml" --plugin-path "$T" >"$T/abi.out" 2>"$T/abi.err"
 [ $? = 2 ] || fail "ABI mismatch must fail validation with exit 2"
-grep -q "built for perfgate plugin ABI 2.0; this perfgate supports ABI 1.0 to 1.0" "$T/abi.err" ||
+grep -q "built for perfgate plugin ABI 2.1; this perfgate supports ABI 1.0 to 1.1" "$T/abi.err" ||
 	fail "ABI mismatch message"
 echo "ok: shared-object plugins"

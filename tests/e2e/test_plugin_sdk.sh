@@ -61,7 +61,7 @@ make -s -C "$T/ex" install >"$T/make-install.out" 2>&1 ||
 
 # 3. Listed with its option table.
 "$PG" plugins --plugin-path "$T/ex" >"$T/list.out" 2>"$T/list.err" || fail "plugins exited $?"
-grep -q "^adapter text-lines 1.0.0 (ABI 1.0, $SO)" "$T/list.out" || fail "text-lines listed"
+grep -q "^adapter text-lines 1.0.0 (ABI 1.1, $SO)" "$T/list.out" || fail "text-lines listed"
 grep -Eq "^    path +string +default /generate" "$T/list.out" || fail "option path listed"
 grep -Eq "^    send_max_tokens +boolean +default true" "$T/list.out" ||
 	fail "option send_max_tokens listed"

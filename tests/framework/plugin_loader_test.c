@@ -65,7 +65,9 @@ static void unknown_abi_major_is_refused_naming_both_versions(void **state)
 	    pg_plugins_load_file(r, PG_BUILD_DIR "/test-plugins-abi2/test-abi2.so", NULL),
 	    PG_EABI);
 	assert_non_null(strstr(pg_error_last(), "test-abi2.so"));
-	assert_non_null(strstr(pg_error_last(), "built for perfgate plugin ABI 2.0"));
+	/* the fixture claims major 2 with the current minor */
+	snprintf(want, sizeof(want), "built for perfgate plugin ABI 2.%d", PG_PLUGIN_ABI_MINOR);
+	assert_non_null(strstr(pg_error_last(), want));
 	snprintf(want, sizeof(want), "supports ABI %d.0 to %d.%d", PG_PLUGIN_ABI_MAJOR,
 		 PG_PLUGIN_ABI_MAJOR, PG_PLUGIN_ABI_MINOR);
 	assert_non_null(strstr(pg_error_last(), want));

@@ -13,6 +13,16 @@ Modes (--mode):
   midstream-error  two content chunks then an error object, then [DONE]
   no-done    content chunks, then the connection closes without [DONE]
   http-500   every request gets 500 with an OpenAI error body
+  judge      a grading model for perfgate's `judge` scorer: chat and
+             completions answer, non-streamed, a grade derived from the
+             prompt's sections as the judge scorer's built-in template
+             writes them ([REFERENCE ANSWER] ... [/REFERENCE ANSWER],
+             [ANSWER TO GRADE] ... [/ANSWER TO GRADE]): "Score: 9/10 ..."
+             when the answer contains the reference text, "Score: 2/10 ..."
+             when it does not, "Score: 5/10 ..." without a reference, and
+             "I cannot grade this." (no score) when the question section
+             contains NOSCORE. --count-file FILE appends one line per
+             graded request: its CLOCK_MONOTONIC time in ns.
 Listens on 127.0.0.1 only; prints "listening PORT" on stdout once bound.
 
 Besides chat and completions, in every mode but http-500:
@@ -37,6 +47,7 @@ Besides chat and completions, in every mode but http-500:
 import argparse
 import base64
 import json
+import re
 import socket
 import struct
 import threading
@@ -46,6 +57,28 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 ARGS = None
+COUNT_LOCK = threading.Lock()
+
+
+def _section(text, name):
+    m = re.search(r"\[%s\]\n(.*?)\n\[/%s\]" % (re.escape(name), re.escape(name)), text, re.S)
+    return m.group(1) if m else None
+
+
+def judge_reply(prompt):
+    """The judge mode's deterministic grade of a grading prompt."""
+    question = _section(prompt, "QUESTION") or ""
+    ref = _section(prompt, "REFERENCE ANSWER")
+    answer = _section(prompt, "ANSWER TO GRADE")
+    if "NOSCORE" in question:
+        return "I cannot grade this."
+    if answer is None:
+        return "Score: 0/10\nThere is no answer section."
+    if ref is None:
+        return "Score: 5/10\nThere is no reference to compare with."
+    if ref.strip() and ref.strip() in answer:
+        return "Score: 9/10\nThe answer agrees with the reference."
+    return "Score: 2/10\nThe answer misses the reference."
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -98,6 +131,9 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(500, {"error": {"message": "boom", "type": "server_error"}})
             return
         route = urlsplit(self.path)
+        if ARGS.mode == "judge":
+            self._judge(req, route.path.rstrip("/").endswith("/chat/completions"))
+            return
         if route.path.rstrip("/").endswith("/embeddings"):
             self._embeddings(req, parse_qs(route.query))
             return
@@ -168,6 +204,31 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
+
+    def _judge(self, req, chat):
+        if chat:
+            msgs = req.get("messages") if isinstance(req, dict) else None
+            prompt = "\n".join(m.get("content") for m in (msgs or [])
+                               if isinstance(m, dict) and isinstance(m.get("content"), str))
+        else:
+            prompt = req.get("prompt") if isinstance(req, dict) else None
+        if not isinstance(prompt, str):
+            self._send_json(400, {"error": {"message": "no prompt", "type": "invalid_request_error"}})
+            return
+        text = judge_reply(prompt)
+        if ARGS.count_file:
+            with COUNT_LOCK, open(ARGS.count_file, "a") as f:
+                f.write("%d\n" % time.monotonic_ns())
+        choice = {"index": 0, "finish_reason": "stop"}
+        if chat:
+            choice["message"] = {"role": "assistant", "content": text}
+        else:
+            choice["text"] = text
+        n = len(text.split())
+        self._send_json(200, {"id": "judge-1", "object": "chat.completion" if chat else "text_completion",
+                              "model": ARGS.model, "choices": [choice],
+                              "usage": {"prompt_tokens": len(prompt.split()), "completion_tokens": n,
+                                        "total_tokens": n + len(prompt.split())}})
 
     def _embeddings(self, req, query):
         if "error" in query:
@@ -262,6 +323,7 @@ def main():
     p.add_argument("--tokens", type=int, default=0, help="cap on output tokens")
     p.add_argument("--delay-ms", type=float, default=1.0, help="delay before each token")
     p.add_argument("--require-auth", default="")
+    p.add_argument("--count-file", default="", help="judge mode: a line per graded request (monotonic ns)")
     p.add_argument("--tls-cert", default="", help="serve HTTPS with this certificate (PEM)")
     p.add_argument("--tls-key", default="", help="the certificate's private key (PEM)")
     p.add_argument("--tls-client-ca", default="", help="require client certificates from this CA")
