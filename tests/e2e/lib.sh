@@ -53,6 +53,20 @@ start_mock() {
 	PORT=$(echo "$line" | sed -E 's|.*127\.0\.0\.1:([0-9]+)/v1.*|\1|')
 }
 
+# make_test_certs: a throwaway CA ($T/ca.pem, $T/ca.key) and a server
+# certificate for IP 127.0.0.1 signed by it ($T/srv.pem, $T/srv.key);
+# openssl's output goes to $T/openssl.log.
+make_test_certs() {
+	command -v openssl >/dev/null || fail "openssl is needed to make the test certificates"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=perfgate test CA" \
+		-keyout "$T/ca.key" -out "$T/ca.pem" >"$T/openssl.log" 2>&1 || fail "openssl CA"
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$T/srv.key" \
+		-out "$T/srv.csr" >>"$T/openssl.log" 2>&1 || fail "openssl CSR"
+	printf 'subjectAltName=IP:127.0.0.1\n' >"$T/san.ext"
+	openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
+		-days 2 -extfile "$T/san.ext" -out "$T/srv.pem" >>"$T/openssl.log" 2>&1 || fail "openssl sign"
+}
+
 # json FILE EXPR: prints a Python expression evaluated on the JSON document `d`.
 json() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"

@@ -4,17 +4,9 @@
 # unknown certificate fails every request as a connect error (exit 3), and
 # `insecure: true` connects anyway with a loud warning.
 source "$PG_E2E/lib.sh"
-command -v openssl >/dev/null || fail "openssl is needed to make the test certificates"
 export PG_TEST_API_KEY=tls-test-key
 
-# a throwaway CA and a server certificate for 127.0.0.1
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=perfgate test CA" \
-	-keyout "$T/ca.key" -out "$T/ca.pem" >"$T/openssl.log" 2>&1 || fail "openssl CA"
-openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$T/srv.key" \
-	-out "$T/srv.csr" >>"$T/openssl.log" 2>&1 || fail "openssl CSR"
-printf 'subjectAltName=IP:127.0.0.1\n' >"$T/san.ext"
-openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -days 2 \
-	-extfile "$T/san.ext" -out "$T/srv.pem" >>"$T/openssl.log" 2>&1 || fail "openssl sign"
+make_test_certs
 
 start_test_server tls --mode vllm --tls-cert "$T/srv.pem" --tls-key "$T/srv.key"
 URL="https://127.0.0.1:$PORT/v1"
