@@ -7,7 +7,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
 
-"$here/ci/setup.sh" --build-dir "$here/build"
+"$here/ci/setup.sh" --test-deps --build-dir "$here/build"
 ctest --test-dir "$here/build" --output-on-failure -j"$jobs"
 
 if [ "${PG_SKIP_SANITIZE:-0}" != 1 ]; then

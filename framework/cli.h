@@ -4,7 +4,7 @@
 
 enum {
 	PG_EXIT_PASS = 0,  /* every requirement met */
-	PG_EXIT_FAIL = 1,  /* a requirement failed (or, later, a regression) */
+	PG_EXIT_FAIL = 1,  /* a requirement failed or a baseline comparison found a regression */
 	PG_EXIT_USAGE = 2, /* bad suite or usage */
 	PG_EXIT_ERROR = 3  /* the run could not be carried out */
 };
@@ -20,6 +20,10 @@ typedef struct pg_exec_opts {
 	const char *request_log; /* write one line per measured request (NULL: no) */
 	unsigned int workers;  /* 0: one per core */
 	int color;             /* -1: when stdout is a terminal */
+	unsigned int repeat;   /* runs of every scenario; 0 or 1: once */
+	const char *report;    /* --report SPEC (report_ci.h), NULL: none */
+	const struct pg_baseline_args *baseline; /* NULL: no comparison (cli_baseline.h) */
+	int no_baseline;       /* --no-baseline: never compare */
 } pg_exec_opts;
 
 /* Runs a validated suite, prints the table, writes results and returns the
@@ -39,5 +43,9 @@ int pg_cmd_load(int argc, char **argv);
 /* `perfgate run` (validate_only 0) and `perfgate validate` (1); argv[0] is
  * the command name. Returns the process exit code. */
 int pg_cmd_run(int argc, char **argv, int validate_only);
+/* `perfgate report RESULTS.json --report SPEC [--out DIR] [--push URL]`:
+ * CI reports from a results document; argv[0] is the command name.
+ * Returns the process exit code. */
+int pg_cli_report(int argc, char **argv);
 
 #endif

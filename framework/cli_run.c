@@ -5,6 +5,7 @@
 #define _GNU_SOURCE /* sched_getaffinity */
 #include <sched.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,14 +14,18 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_baseline.h"
+#include "estimate.h"
 #include "engine.h"
 #include "error.h"
 #include "fileio.h"
 #include "gate.h"
+#include "judge_run.h"
 #include "log.h"
 #include "mock.h"
 #include "plugin_loader.h"
 #include "report.h"
+#include "report_ci.h"
 #include "suite.h"
 
 static const char usage_run[] =
@@ -38,10 +43,26 @@ static const char usage_run[] =
     "  --request-log FILE  write one line per measured request (times in ns)\n"
     "  --transport NAME    h1 (native HTTP/1.1) or curl (libcurl: TLS, HTTP/2, proxies);\n"
     "                      default: h1 for http://, curl otherwise\n"
+    "  --report SPEC       also write CI reports: junit,github,gitlab,openmetrics,html\n"
+    "                      (each optionally =PATH; default paths in --out DIR)\n"
+    "  --repeat N          run every scenario N times (1..100); comparisons use the\n"
+    "                      spread between the runs\n"
+    "\n"
+    "baselines (docs/statistics.md):\n"
+    "  --baseline REF      compare with the baselines committed at REF (default when\n"
+    "                      the suite has a `baseline:` section: the merge-base of\n"
+    "                      HEAD with the base branch)\n"
+    "  --baseline-file F   compare with a baseline file or a results.json\n"
+    "  --no-baseline       do not compare\n"
+    "  --strict            an inconclusive comparison fails (1), a refused one exits 2\n"
+    "  --force             compare even when load, workload, target or machine differ\n"
+    "  --update-baseline   when the run passes, add it to baselines/<suite>/<scenario>.json\n"
+    "  --commit            ... and commit those files (libgit2)\n"
+    "  --branch NAME       ... and commit them to branch NAME instead, without a checkout\n"
     "  --color, --no-color force or disable colour (default: on a terminal)\n"
     "  -v, --verbose       log more\n"
     "\n"
-    "Exit codes: 0 every requirement met, 1 a requirement failed,\n"
+    "Exit codes: 0 every requirement met, 1 a requirement failed or a regression,\n"
     "2 bad suite or usage, 3 the run could not be carried out.\n";
 
 typedef struct run_args {
@@ -55,6 +76,10 @@ typedef struct run_args {
 	int color; /* -1 auto */
 	unsigned int workers; /* 0: one per core */
 	const char *request_log;
+	unsigned int repeat;
+	const char *report;
+	pg_baseline_args baseline;
+	int no_baseline;
 } run_args;
 
 const pg_plugin_desc *pg_cli_lookup_plugin(void *ctx, pg_plugin_kind kind, const char *name)
@@ -97,6 +122,16 @@ static int parse_args(run_args *a, int argc, char **argv)
 						 {"workers", required_argument, NULL, 'w'},
 						 {"transport", required_argument, NULL, 'T'},
 						 {"request-log", required_argument, NULL, 'R'},
+						 {"repeat", required_argument, NULL, 'r'},
+						 {"report", required_argument, NULL, 'P'},
+						 {"baseline", required_argument, NULL, 'b'},
+						 {"baseline-file", required_argument, NULL, 'B'},
+						 {"no-baseline", no_argument, NULL, 'N'},
+						 {"strict", no_argument, NULL, 'x'},
+						 {"force", no_argument, NULL, 'f'},
+						 {"update-baseline", no_argument, NULL, 'u'},
+						 {"commit", no_argument, NULL, 'm'},
+						 {"branch", required_argument, NULL, 'n'},
 						 {"color", no_argument, NULL, 'c'},
 						 {"no-color", no_argument, NULL, 'C'},
 						 {"verbose", no_argument, NULL, 'v'},
@@ -143,6 +178,51 @@ static int parse_args(run_args *a, int argc, char **argv)
 		case 'p':
 			a->plugin_path = optarg;
 			break;
+		case 'r': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end != '\0' || v < 1 || v > 100) {
+				fprintf(stderr, "perfgate: --repeat '%s': expected a count from 1 to "
+						"100\n", optarg);
+				return PG_EXIT_USAGE;
+			}
+			a->repeat = (unsigned int)v;
+			break;
+		}
+		case 'P':
+			if (pg_reports_check(optarg) < 0) {
+				fprintf(stderr, "perfgate: %s\n", pg_error_last());
+				return PG_EXIT_USAGE;
+			}
+			a->report = optarg;
+			break;
+		case 'b':
+			a->baseline.enabled = 1;
+			a->baseline.ref = optarg;
+			break;
+		case 'B':
+			a->baseline.enabled = 1;
+			a->baseline.file = optarg;
+			break;
+		case 'N':
+			a->no_baseline = 1;
+			break;
+		case 'x':
+			a->baseline.strict = 1;
+			break;
+		case 'f':
+			a->baseline.force = 1;
+			break;
+		case 'u':
+			a->baseline.update = 1;
+			break;
+		case 'm':
+			a->baseline.commit = 1;
+			break;
+		case 'n':
+			a->baseline.branch = optarg;
+			break;
 		case 'c':
 			a->color = 1;
 			break;
@@ -167,6 +247,22 @@ static int parse_args(run_args *a, int argc, char **argv)
 		return PG_EXIT_USAGE;
 	}
 	a->suite = argv[optind];
+	if ((a->baseline.commit || a->baseline.branch != NULL) && !a->baseline.update) {
+		fprintf(stderr, "perfgate: --commit and --branch go with --update-baseline\n");
+		return PG_EXIT_USAGE;
+	}
+	if (a->baseline.commit && a->baseline.branch != NULL) {
+		fprintf(stderr, "perfgate: give --commit or --branch, not both\n");
+		return PG_EXIT_USAGE;
+	}
+	if (a->no_baseline && (a->baseline.ref != NULL || a->baseline.file != NULL)) {
+		fprintf(stderr, "perfgate: --no-baseline contradicts --baseline/--baseline-file\n");
+		return PG_EXIT_USAGE;
+	}
+	if (a->baseline.ref != NULL && a->baseline.file != NULL) {
+		fprintf(stderr, "perfgate: give --baseline or --baseline-file, not both\n");
+		return PG_EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -190,8 +286,11 @@ static void redact_url(char *buf, size_t size, const char *url)
 		buf[q - buf] = '\0';
 }
 
-/* Starts the embedded mock for a mock:// target and writes the base URL. */
-static int start_mock(pg_mock_server **mock, char *base, size_t size, const char *url)
+/* Starts the embedded mock for a mock:// target and writes the base URL.
+ * Repeat r > 0 runs it with seed + r, so each repeat draws its own
+ * run-to-run noise, as a restarted server would. */
+static int start_mock(pg_mock_server **mock, char *base, size_t size, const char *url,
+		      unsigned int r)
 {
 	pg_mock_config cfg = PG_MOCK_CONFIG_INIT;
 	const char *q = strchr(url, '?');
@@ -199,6 +298,7 @@ static int start_mock(pg_mock_server **mock, char *base, size_t size, const char
 
 	if (q != NULL && (rc = pg_mock_config_parse(&cfg, q + 1)) < 0)
 		return PG_EINVAL;
+	cfg.seed += r;
 	if ((rc = pg_mock_start(mock, &cfg, "127.0.0.1", 0)) < 0)
 		return rc;
 	snprintf(base, size, "http://127.0.0.1:%d/v1", pg_mock_port(*mock));
@@ -253,6 +353,7 @@ static int run_sweep(pg_scenario_result *sr, pg_engine_opts *eo)
 {
 	const pg_sweep *sw = sr->scenario->sweep;
 	pg_engine_result *runs = calloc(sw->n_levels, sizeof(*runs));
+	char label[160];
 	pg_stage stage;
 	pg_load load;
 	size_t i, keep;
@@ -277,6 +378,10 @@ static int run_sweep(pg_scenario_result *sr, pg_engine_opts *eo)
 		pg_log(PG_LOG_INFO, "scenario %s: sweep level %g", sr->scenario->name,
 		       sw->levels[i]);
 		if ((rc = pg_engine_run(&runs[i], eo)) < 0)
+			break;
+		snprintf(label, sizeof(label), "%s level %g", sr->scenario->name,
+			 sw->levels[i]);
+		if ((rc = pg_judge_run(&runs[i], eo->suite, label)) < 0)
 			break;
 		level_of(&sr->levels[i], sw->levels[i], &runs[i]);
 		sr->n_levels = i + 1;
@@ -311,10 +416,12 @@ static int run_scenario(pg_scenario_result *sr, pg_engine_opts *eo)
 	eo->load = l;
 	if (sr->scenario->sweep != NULL)
 		rc = run_sweep(sr, eo);
-	else
-		rc = pg_engine_run(&sr->run, eo);
+	else if ((rc = pg_engine_run(&sr->run, eo)) == 0)
+		rc = pg_judge_run(&sr->run, eo->suite, sr->scenario->name);
 	if (rc < 0)
 		return rc;
+	if (sr->runs == NULL && (sr->runs = json_array()) == NULL)
+		return PG_ENOMEM;
 	sr->measure.rec = sr->run.rec;
 	sr->measure.cost = eo->suite->cost;
 	if (l->spike_end > l->spike_start) {
@@ -332,6 +439,15 @@ static int run_scenario(pg_scenario_result *sr, pg_engine_opts *eo)
 		       "the load)",
 		       sr->scenario->name, (long long)sr->run.rec->late,
 		       (long long)sr->run.rec->started);
+	{
+		json_t *entry = json_pack("{s:o, s:o}", "estimates",
+					  pg_estimates_json(&sr->measure, sr->run.series,
+							    eo->suite->baseline),
+					  "windows", pg_windows_json(sr->run.series));
+
+		if (entry == NULL || json_array_append_new(sr->runs, entry) < 0)
+			return PG_ENOMEM;
+	}
 	return pg_gate_evaluate(sr);
 }
 
@@ -426,31 +542,110 @@ static int check_scorer(const pg_suite *suite)
 	return 0;
 }
 
+/* Appends the per-repeat estimates of extra's scenarios to run's. */
+static void adopt_repeat(pg_run_result *run, const pg_run_result *extra)
+{
+	size_t i, j;
+
+	for (i = 0; i < run->n_scenarios && i < extra->n_scenarios; i++)
+		for (j = 0; j < json_array_size(extra->scenarios[i].runs); j++)
+			json_array_append(run->scenarios[i].runs,
+					  json_array_get(extra->scenarios[i].runs, j));
+}
+
+/* Runs the suite's scenarios x->repeat times into run; the first repeat's
+ * measurements are the reported ones, every repeat adds its estimates. */
+static int run_repeats(pg_run_result *run, const pg_suite *suite, const pg_exec_opts *x,
+		       FILE *request_log, pg_mock_server **mock, int *exit_code)
+{
+	unsigned int r, n = x->repeat > 1 ? x->repeat : 1;
+	run_args a;
+	char base[1024];
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.scenario = x->scenario;
+	a.workers = x->workers;
+	for (r = 0; r < n; r++) {
+		pg_run_result extra;
+		pg_run_result *into = r == 0 ? run : &extra;
+
+		if (strncmp(suite->target.url, "mock://", 7) == 0) {
+			pg_mock_stop(*mock);
+			*mock = NULL;
+			rc = start_mock(mock, base, sizeof(base), suite->target.url, r);
+			if (rc < 0) {
+				fprintf(stderr, "perfgate: target %s: %s\n", suite->target.url,
+					pg_error_last());
+				*exit_code = rc == PG_EINVAL ? PG_EXIT_USAGE : PG_EXIT_ERROR;
+				return rc;
+			}
+		} else {
+			snprintf(base, sizeof(base), "%s", suite->target.url);
+		}
+		if (n > 1)
+			pg_log(PG_LOG_INFO, "repeat %u of %u", r + 1, n);
+		memset(&extra, 0, sizeof(extra));
+		extra.suite = suite;
+		rc = run_scenarios(into, suite, &a, base, r == 0 ? request_log : NULL);
+		if (rc == 0 && r > 0)
+			adopt_repeat(run, &extra);
+		if (r > 0)
+			pg_run_result_clear(&extra);
+		if (rc < 0) {
+			fprintf(stderr, "perfgate: %s\n", pg_error_last());
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Compares the results with their baselines when asked (or when the suite
+ * has a `baseline:` section). *exit_code becomes what the comparisons
+ * call for; PG_EXIT_ERROR when the baseline could not be read. */
+static void compare_baselines(json_t *doc, const pg_suite *suite, const pg_exec_opts *x,
+			      const pg_baseline_cfg **cfg_out, pg_baseline_cfg **owned,
+			      int *exit_code, int *compared)
+{
+	static const pg_baseline_args none;
+	const pg_baseline_args *ba = x->baseline != NULL ? x->baseline : &none;
+	pg_compare_totals t;
+
+	*compared = 0;
+	*exit_code = PG_EXIT_PASS;
+	*cfg_out = suite->baseline;
+	if (*cfg_out == NULL) {
+		if (pg_baseline_cfg_default(owned) < 0) {
+			*exit_code = PG_EXIT_ERROR;
+			return;
+		}
+		*cfg_out = *owned;
+	}
+	if (x->no_baseline || (!ba->enabled && suite->baseline == NULL))
+		return;
+	memset(&t, 0, sizeof(t));
+	*compared = 1;
+	if (pg_cli_compare_doc(doc, suite->path, *cfg_out, ba, &t) < 0) {
+		fprintf(stderr, "perfgate: %s\n", pg_error_last());
+		*exit_code = PG_EXIT_ERROR;
+		return;
+	}
+	*exit_code = pg_compare_exit_code(&t, ba->strict);
+}
+
 int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
 {
 	pg_mock_server *mock = NULL;
 	pg_run_result run;
 	const pg_scenario_result *dead;
+	const pg_baseline_cfg *cfg = NULL;
+	pg_baseline_cfg *owned_cfg = NULL;
 	pg_atomic_file log = {NULL, {0}, {0}};
-	run_args a;
-	char base[1024];
-	int rc, exit_code = PG_EXIT_ERROR;
+	json_t *doc = NULL;
+	int color = x->color >= 0 ? x->color : isatty(STDOUT_FILENO);
+	int exit_code = PG_EXIT_ERROR, cmp_code = 0, compared = 0;
 
 	memset(&run, 0, sizeof(run));
-	memset(&a, 0, sizeof(a));
-	a.scenario = x->scenario;
-	a.workers = x->workers;
-	if (strncmp(suite->target.url, "mock://", 7) == 0) {
-		rc = start_mock(&mock, base, sizeof(base), suite->target.url);
-		if (rc < 0) {
-			fprintf(stderr, "perfgate: target %s: %s\n", suite->target.url,
-				pg_error_last());
-			exit_code = rc == PG_EINVAL ? PG_EXIT_USAGE : PG_EXIT_ERROR;
-			goto done;
-		}
-	} else {
-		snprintf(base, sizeof(base), "%s", suite->target.url);
-	}
 	run.suite = suite;
 	redact_url(run.target, sizeof(run.target), suite->target.url);
 	now_iso8601(run.started_at, sizeof(run.started_at));
@@ -462,25 +657,29 @@ int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
 		fprintf(log.f, "# perfgate request log: scheduled_ns sent_ns first_content_ns "
 			       "last_byte_ns http_status result content_chunks output_tokens "
 			       "(CLOCK_MONOTONIC; 0 or -1: none)\n");
-	if (run_scenarios(&run, suite, &a, base, log.f) < 0) {
-		fprintf(stderr, "perfgate: %s\n", pg_error_last());
+	if (run_repeats(&run, suite, x, log.f, &mock, &exit_code) < 0)
 		goto done;
-	}
+	exit_code = PG_EXIT_ERROR;
 	if (log.f != NULL && pg_file_commit_atomic(&log) < 0) {
 		fprintf(stderr, "perfgate: --request-log: %s\n", pg_error_last());
 		goto done;
 	}
 	pg_gate_verdict(&run);
-	pg_report_console(stdout, &run, x->color >= 0 ? x->color : isatty(STDOUT_FILENO));
+	if ((doc = pg_report_json_build(&run)) == NULL) {
+		fprintf(stderr, "perfgate: out of memory\n");
+		goto done;
+	}
+	compare_baselines(doc, suite, x, &cfg, &owned_cfg, &cmp_code, &compared);
+	pg_report_console(stdout, &run, color);
+	if (compared)
+		pg_compare_print(stdout, doc, color);
 	fflush(stdout);
-	if (x->out_dir != NULL && pg_report_json_write(x->out_dir, &run) < 0) {
-		fprintf(stderr, "perfgate: --out %s: %s\n", x->out_dir, pg_error_last());
-		goto done;
-	}
-	if (x->json_file != NULL && pg_report_json_write_file(x->json_file, &run) < 0) {
-		fprintf(stderr, "perfgate: --json %s: %s\n", x->json_file, pg_error_last());
-		goto done;
-	}
+	if (cmp_code == PG_EXIT_ERROR)
+		exit_code = PG_EXIT_ERROR;
+	else if (cmp_code == PG_EXIT_USAGE)
+		exit_code = PG_EXIT_USAGE;
+	else
+		exit_code = run.pass && cmp_code == 0 ? PG_EXIT_PASS : PG_EXIT_FAIL;
 	dead = unreachable(&run);
 	if (dead != NULL) {
 		fprintf(stderr, "perfgate: could not run: every request of scenario %s failed to "
@@ -488,11 +687,45 @@ int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
 			dead->scenario->name, run.target,
 			dead->run.first_connect_error[0] ? dead->run.first_connect_error
 							 : "no detail");
+		exit_code = PG_EXIT_ERROR;
+	}
+	if (pg_judge_none_graded(stderr, &run))
+		exit_code = PG_EXIT_ERROR;
+	json_object_set_new(doc, "verdict", json_string(exit_code == 0 ? "pass" : "fail"));
+	json_object_set_new(doc, "exit_code", json_integer(exit_code));
+	if (x->out_dir != NULL) {
+		char path[4096];
+
+		if (pg_mkdir_p(x->out_dir) < 0 ||
+		    snprintf(path, sizeof(path), "%s/results.json", x->out_dir) >= (int)sizeof(path) ||
+		    pg_report_json_write_doc(path, doc) < 0) {
+			fprintf(stderr, "perfgate: --out %s: %s\n", x->out_dir, pg_error_last());
+			exit_code = PG_EXIT_ERROR;
+			goto done;
+		}
+	}
+	if (x->json_file != NULL && pg_report_json_write_doc(x->json_file, doc) < 0) {
+		fprintf(stderr, "perfgate: --json %s: %s\n", x->json_file, pg_error_last());
+		exit_code = PG_EXIT_ERROR;
 		goto done;
 	}
-	exit_code = run.pass ? PG_EXIT_PASS : PG_EXIT_FAIL;
+	if (x->report != NULL && pg_reports_write(x->report, x->out_dir ? x->out_dir : ".", doc) < 0) {
+		fprintf(stderr, "perfgate: --report: %s\n", pg_error_last());
+		exit_code = PG_EXIT_ERROR;
+		goto done;
+	}
+	if (x->baseline != NULL && x->baseline->update) {
+		if (exit_code != PG_EXIT_PASS)
+			fprintf(stderr, "perfgate: baselines not updated: the run did not pass\n");
+		else if (pg_cli_update_baselines(doc, suite->path, cfg->history, x->baseline) < 0) {
+			fprintf(stderr, "perfgate: --update-baseline: %s\n", pg_error_last());
+			exit_code = PG_EXIT_ERROR;
+		}
+	}
 done:
 	pg_file_abort_atomic(&log);
+	json_decref(doc);
+	pg_baseline_cfg_free(owned_cfg);
 	pg_run_result_clear(&run);
 	pg_mock_stop(mock);
 	return exit_code;
@@ -559,6 +792,10 @@ int pg_cmd_run(int argc, char **argv, int validate_only)
 	x.workers = a.workers;
 	x.color = a.color;
 	x.request_log = a.request_log;
+	x.repeat = a.repeat;
+	x.report = a.report;
+	x.baseline = &a.baseline;
+	x.no_baseline = a.no_baseline;
 	exit_code = pg_cli_execute(suite, &x);
 done:
 	pg_suite_free(suite);

@@ -30,6 +30,8 @@
 #include "clock.h"
 #include "error.h"
 #include "log.h"
+#include "plugin_loader.h"
+#include "rng.h"
 #include "schedule.h"
 
 enum { PHASE_WARMUP = 0, PHASE_MEASURED = 1, PHASE_COOLDOWN = 2 };
@@ -68,6 +70,11 @@ struct worker {
 	void *transport;
 	void *adapter;
 	void *scorer;     /* quality scorer instance, NULL without `quality:` */
+	int keep_text;    /* the adapter reports the text (quality only) */
+	pg_answer *sample; /* after-run scorer: reservoir of measured answers */
+	size_t n_sample, sample_cap;
+	int64_t sample_seen; /* successful measured answers offered to it */
+	pg_rng sample_rng;
 	pg_recorder *rec;
 	pg_series_ring *ring;
 	pg_schedule *sched;
@@ -109,6 +116,7 @@ struct engine {
 
 static void send_due_early(worker *w, pg_ns now);
 static void score_answer(worker *w, req_ctx *c);
+static void sample_answer(worker *w, req_ctx *c);
 static void fatal(worker *w, const char *what);
 static void check_finished(worker *w);
 static int should_retry(const req_ctx *c);
@@ -275,7 +283,7 @@ static void on_body(void *ctx, const char *data, size_t len, pg_ns at)
 	if (c->parse == NULL || c->parse_failed)
 		return; /* error bodies are read and dropped */
 	sink.ctx = c;
-	if (c->w->scorer != NULL)
+	if (c->w->keep_text)
 		sink.text = sink_text;
 	c->now = at;
 	if (c->w->eng->aops->parse_data(c->parse, data, len, &sink) < 0) {
@@ -343,7 +351,7 @@ static void on_done(void *ctx, pg_error_class fail, const char *message, pg_ns a
 	int phase = 0;
 
 	sink.ctx = c;
-	if (w->scorer != NULL)
+	if (w->keep_text)
 		sink.text = sink_text;
 	c->out.new_connection = new_connection;
 	if (c->out.last_byte == 0)
@@ -371,6 +379,8 @@ static void on_done(void *ctx, pg_error_class fail, const char *message, pg_ns a
 	}
 	if (w->scorer != NULL && c->out.fail == PG_FAIL_NONE && c->phase == PHASE_MEASURED)
 		score_answer(w, c);
+	else if (w->sample != NULL && c->out.fail == PG_FAIL_NONE && c->phase == PHASE_MEASURED)
+		sample_answer(w, c);
 	atomic_fetch_sub(&w->in_flight, 1);
 	record_outcome(w, c);
 	ctx_put(w, c);
@@ -409,6 +419,84 @@ static void score_answer(worker *w, req_ctx *c)
 	c->out.scored = 1;
 	c->out.score = score;
 	c->out.passed = pass;
+}
+
+/* Offers a successful measured answer to the worker's reservoir (Vitter's
+ * algorithm R): the k-th answer replaces a random slot with probability
+ * cap/k, so the reservoir stays a uniform sample of what the worker saw.
+ * The text is copied; grading waits until the load is over. */
+static void sample_answer(worker *w, req_ctx *c)
+{
+	uint64_t slot;
+	char *copy;
+
+	w->sample_seen++;
+	slot = w->n_sample < w->sample_cap
+		   ? w->n_sample
+		   : pg_rng_u64(&w->sample_rng) % (uint64_t)w->sample_seen;
+	if (slot >= w->sample_cap)
+		return;
+	copy = malloc(c->answer_len + 1);
+	if (copy == NULL)
+		return; /* left out of the sample */
+	if (c->answer_len > 0)
+		memcpy(copy, c->answer, c->answer_len);
+	copy[c->answer_len] = '\0';
+	if (slot == w->n_sample)
+		w->n_sample++;
+	else
+		free(w->sample[slot].text);
+	w->sample[slot].item = c->item;
+	w->sample[slot].text = copy;
+	w->sample[slot].len = c->answer_len;
+	w->sample[slot].truncated = c->answer_truncated;
+}
+
+/* Merges the workers' reservoirs into out->sample, at most cap answers
+ * drawn uniformly from everything the workers saw: each draw picks a
+ * worker with probability (its answers not yet drawn) / (all not yet
+ * drawn), then a random answer from its reservoir. Entries move out of
+ * the workers' reservoirs. */
+static int merge_samples(pg_engine_result *out, engine *e, size_t cap)
+{
+	int64_t *left = calloc(e->n_workers, sizeof(*left));
+	int64_t total = 0;
+	unsigned int i;
+	pg_rng rng;
+
+	out->sample = calloc(cap, sizeof(*out->sample));
+	if (left == NULL || out->sample == NULL) {
+		free(left);
+		pg_error_set("out of memory");
+		return PG_ENOMEM;
+	}
+	pg_rng_seed(&rng, e->load->seed, UINT64_C(0x5a4d91e) + e->n_workers);
+	for (i = 0; i < e->n_workers; i++) {
+		left[i] = e->workers[i].sample_seen;
+		out->sample_seen += left[i];
+		total += left[i];
+	}
+	while (out->n_sample < cap && total > 0) {
+		uint64_t r = pg_rng_u64(&rng) % (uint64_t)total;
+		worker *w;
+		size_t k;
+
+		for (i = 0; r >= (uint64_t)left[i]; i++)
+			r -= (uint64_t)left[i];
+		w = &e->workers[i];
+		if (w->n_sample == 0) { /* an answer was lost to an allocation failure */
+			total -= left[i];
+			left[i] = 0;
+			continue;
+		}
+		k = (size_t)(pg_rng_u64(&rng) % w->n_sample);
+		out->sample[out->n_sample++] = w->sample[k];
+		w->sample[k] = w->sample[--w->n_sample];
+		left[i]--;
+		total--;
+	}
+	free(left);
+	return 0;
 }
 
 /* ---- retries ------------------------------------------------------------ */
@@ -748,10 +836,20 @@ static int worker_setup(engine *e, worker *w, unsigned int index)
 		pg_error_prefix("transport %s", o->transport->name);
 		return PG_EIO;
 	}
-	if (o->suite->quality != NULL) {
+	if (o->suite->quality != NULL &&
+	    (pg_plugin_flags(o->suite->quality->plugin) & PG_SCORER_AFTER_RUN)) {
+		/* graded after the load: keep a sample, grade nothing now */
+		w->keep_text = 1;
+		w->sample_cap = (size_t)o->suite->quality->sample;
+		w->sample = calloc(w->sample_cap, sizeof(*w->sample));
+		if (w->sample == NULL)
+			return PG_ENOMEM;
+		pg_rng_seed(&w->sample_rng, e->load->seed, UINT64_C(0x5a4d91e) + index);
+	} else if (o->suite->quality != NULL) {
 		const pg_quality *q = o->suite->quality;
 		const pg_scorer_ops *sops = q->plugin->ops;
 
+		w->keep_text = 1;
 		if (sops->create(&w->scorer, o->host, q->options) < 0) {
 			w->scorer = NULL;
 			pg_error_prefix("scorer %s", q->scorer);
@@ -769,6 +867,9 @@ static void worker_teardown(engine *e, worker *w)
 		e->aops->destroy(w->adapter);
 	if (w->scorer != NULL)
 		((const pg_scorer_ops *)e->opts->suite->quality->plugin->ops)->destroy(w->scorer);
+	while (w->n_sample > 0)
+		free(w->sample[--w->n_sample].text);
+	free(w->sample);
 	ctx_free_list(w);
 	pg_schedule_free(w->sched);
 	pg_series_ring_free(w->ring);
@@ -930,6 +1031,11 @@ int pg_engine_run(pg_engine_result *out, const pg_engine_opts *opts)
 	/* the clock starts once every worker is ready; schedules hold offsets
 	 * from it, so setup time shifts no arrival */
 	set_times(&e);
+	/* batches hold whole seconds inside the measured window */
+	pg_series_set_window(out->series,
+			     (e.window_start - e.t0 + PG_NS_PER_S - 1) / PG_NS_PER_S,
+			     e.window_end == INT64_MAX ? INT64_MAX
+						       : (e.window_end - e.t0) / PG_NS_PER_S);
 	for (i = 0; i < e.n_workers; i++) {
 		worker *w = &e.workers[i];
 
@@ -966,6 +1072,9 @@ int pg_engine_run(pg_engine_result *out, const pg_engine_opts *opts)
 			goto done;
 	out->rec = e.workers[0].rec;
 	e.workers[0].rec = NULL;
+	if (e.workers[0].sample != NULL &&
+	    (rc = merge_samples(out, &e, e.workers[0].sample_cap)) < 0)
+		goto done;
 	if (e.window_end == INT64_MAX)
 		out->rec->window_end = pg_now_ns();
 	out->window_offset = e.window_start - e.t0;
@@ -998,7 +1107,12 @@ done:
 
 void pg_engine_result_clear(pg_engine_result *r)
 {
+	size_t i;
+
 	pg_recorder_free(r->rec);
 	pg_series_free(r->series);
+	for (i = 0; i < r->n_sample; i++)
+		free(r->sample[i].text);
+	free(r->sample);
 	memset(r, 0, sizeof(*r));
 }

@@ -34,6 +34,15 @@ typedef struct pg_engine_opts {
 #define PG_ENGINE_OPTS_INIT                                                                        \
 	{ PG_ENGINE_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, NULL }
 
+/* One successful measured answer kept for grading after the run. */
+typedef struct pg_answer {
+	size_t item;   /* index into the suite's workload.items */
+	char *text;    /* the generated text (malloc'd, NUL-terminated), capped at
+			* quality.max_answer_bytes */
+	size_t len;
+	int truncated; /* the answer was longer than the cap */
+} pg_answer;
+
 /* What a run measured. Owned by the caller; release with
  * pg_engine_result_clear. */
 typedef struct pg_engine_result {
@@ -46,6 +55,17 @@ typedef struct pg_engine_result {
 	int64_t nofile_limit;      /* RLIMIT_NOFILE in force */
 	int generator_bound;       /* more than 1% of measured sends were late */
 	char first_connect_error[256];
+	/* An after-run scorer's input (PG_SCORER_AFTER_RUN; workers grade
+	 * nothing then): a uniform random sample, drawn with the load's seed,
+	 * of at most quality.sample successful measured answers, and how many
+	 * answers it was drawn from. */
+	pg_answer *sample; /* owned */
+	size_t n_sample;
+	int64_t sample_seen;
+	/* Set by pg_judge_run once the sample was graded (judge_run.h). */
+	int judged;
+	int64_t judge_failures;  /* sampled answers left ungraded: the scorer failed */
+	char judge_error[256];   /* the first failure's message */
 } pg_engine_result;
 
 /* Runs the load to completion and fills *out. Returns PG_EIO (with a

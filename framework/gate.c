@@ -1,6 +1,8 @@
 /* Gate: requirement evaluation and the run's verdict. */
 #include "gate.h"
 
+#include <jansson.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +67,7 @@ void pg_run_result_clear(pg_run_result *run)
 		pg_engine_result_clear(&run->scenarios[i].run);
 		free(run->scenarios[i].levels);
 		free(run->scenarios[i].reqs);
+		json_decref(run->scenarios[i].runs);
 	}
 	free(run->scenarios);
 	memset(run, 0, sizeof(*run));

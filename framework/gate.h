@@ -28,6 +28,8 @@ typedef struct pg_scenario_result {
 	size_t n_levels;
 	long knee;               /* index into levels, -1 if none */
 	char knee_reason[256];
+	struct json_t *runs;     /* owned reference: per-repeat {"estimates", "windows"}
+				  * (estimate.h), NULL before the run */
 	pg_req_result *reqs;     /* owned, n_reqs == scenario->n_reqs */
 	size_t n_reqs;
 	int pass;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_baseline.h"
 #include "error.h"
 #include "log.h"
 #include "metrics.h"
@@ -27,13 +28,17 @@ static const char usage_main[] =
     "  run SUITE        run a suite's scenarios and gate on their requirements\n"
     "  validate SUITE   check a suite without sending any load\n"
     "  load URL         ad-hoc load without a suite, like wrk or hey\n"
+    "  report RESULTS   CI reports (JUnit, GitHub, GitLab, OpenMetrics, HTML) from results.json\n"
+    "  compare OLD NEW  compare two results files as a baseline comparison would\n"
+    "  baseline update  add a run's results to the suite's baseline files\n"
+    "  history SUITE    a metric's trend over the baselines' git history\n"
     "  plugins          list plugins and their options\n"
     "  metrics          print the definition of every metric\n"
     "  mock             serve the simulated model on a TCP port\n"
     "  version          print the version\n"
     "\n"
     "Run 'perfgate <command> --help' for a command's options.\n"
-    "Exit codes: 0 pass, 1 a requirement failed, 2 bad suite or usage, 3 could not run.\n";
+    "Exit codes: 0 pass, 1 a requirement failed or a regression, 2 bad suite or usage, 3 could not run.\n";
 
 static const char usage_plugins[] =
     "usage: perfgate plugins [--plugin-path DIRS]\n"
@@ -198,6 +203,14 @@ int main(int argc, char **argv)
 		rc = pg_cmd_run(argc - 1, argv + 1, 1);
 	else if (strcmp(cmd, "load") == 0)
 		rc = pg_cmd_load(argc - 1, argv + 1);
+	else if (strcmp(cmd, "report") == 0)
+		rc = pg_cli_report(argc - 1, argv + 1);
+	else if (strcmp(cmd, "compare") == 0)
+		rc = pg_cmd_compare(argc - 1, argv + 1);
+	else if (strcmp(cmd, "baseline") == 0)
+		rc = pg_cmd_baseline(argc - 1, argv + 1);
+	else if (strcmp(cmd, "history") == 0)
+		rc = pg_cmd_history(argc - 1, argv + 1);
 	else if (strcmp(cmd, "plugins") == 0)
 		rc = cmd_plugins(argc - 1, argv + 1);
 	else if (strcmp(cmd, "metrics") == 0) {

@@ -273,6 +273,25 @@ const char *pg_metric_display_unit(const pg_metric_def *m)
 	return "";
 }
 
+const char *pg_metric_canonical_unit(const pg_metric_def *m)
+{
+	switch (m->unit) {
+	case PG_MU_NS:
+		return "ns";
+	case PG_MU_RATIO:
+		return "ratio";
+	case PG_MU_PER_S:
+		return "/s";
+	case PG_MU_TOKENS:
+		return "tokens";
+	case PG_MU_USD:
+		return "USD";
+	case PG_MU_COUNT:
+		break;
+	}
+	return "count";
+}
+
 double pg_metric_to_display(const pg_metric_def *m, double canonical)
 {
 	switch (m->unit) {

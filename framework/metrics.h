@@ -61,6 +61,8 @@ const char *pg_stat_format(char *buf, size_t size, const pg_stat *s);
 int pg_metric_accepts(const pg_metric_def *m, pg_unit_kind kind);
 /* Name of the display unit for a metric ("ms", "%", "/s", "tokens", ""). */
 const char *pg_metric_display_unit(const pg_metric_def *m);
+/* Name of the canonical unit ("ns", "ratio", "/s", "count", "tokens", "USD"). */
+const char *pg_metric_canonical_unit(const pg_metric_def *m);
 /* Converts a canonical value to its display unit (ns -> ms, ratio -> %). */
 double pg_metric_to_display(const pg_metric_def *m, double canonical);
 

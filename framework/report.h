@@ -28,6 +28,9 @@ void pg_report_console(FILE *out, const pg_run_result *run, int color);
 int pg_report_json_write(const char *dir, const pg_run_result *run);
 /* Writes the results document to path atomically. */
 int pg_report_json_write_file(const char *path, const pg_run_result *run);
+/* Writes a results document (or any JSON) to path atomically, with the
+ * same formatting as results.json. */
+int pg_report_json_write_doc(const char *path, const struct json_t *doc);
 /* Builds the results document; the caller owns the reference (json_decref).
  * Returns NULL when out of memory. */
 struct json_t *pg_report_json_build(const pg_run_result *run);

@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "fileio.h"
+#include "fingerprint.h"
 #include "report.h"
 
 #define RESULTS_SCHEMA "perfgate-results/1"
@@ -134,13 +135,18 @@ static json_t *metrics_json(const pg_scenario_result *sr)
 					    : rec->tokens_by_source[1]   ? "chunks"
 									 : "none"));
 	json_object_set_new(m, "tokens", tok);
-	if (rec->scored > 0) {
+	if (rec->scored > 0 || sr->run.judged) {
 		json_t *q = json_object();
 
 		set_num(q, "score", scalar(ms, "quality.score"));
 		set_num(q, "pass_rate", scalar(ms, "quality.pass_rate"));
 		set_num(q, "p10", scalar(ms, "quality.p10"));
 		json_object_set_new(q, "graded", json_integer(rec->scored));
+		if (sr->run.judged) { /* an after-run scorer graded a sample (judge_run.h) */
+			json_object_set_new(q, "judged_after_run", json_true());
+			json_object_set_new(q, "judge_failures",
+					    json_integer(sr->run.judge_failures));
+		}
 		json_object_set_new(m, "quality", q);
 	}
 	if (ms->cost != NULL) {
@@ -299,14 +305,16 @@ static json_t *requirement_json(const pg_req_result *rr)
 	return o;
 }
 
-static json_t *scenario_json(const pg_scenario_result *sr)
+static json_t *scenario_json(const pg_run_result *run, const pg_scenario_result *sr)
 {
-	json_t *o = json_object(), *reqs = json_array(), *warn = json_array();
+	json_t *o = json_object(), *reqs = json_array(), *warn = json_array(), *load;
 	size_t i;
 
 	json_object_set_new(o, "name", json_string(sr->scenario->name));
 	json_object_set_new(o, "verdict", json_string(sr->pass ? "pass" : "fail"));
-	json_object_set_new(o, "load", load_json(&sr->scenario->load));
+	load = load_json(&sr->scenario->load);
+	json_object_set_new(o, "fingerprint", pg_fingerprint_json(run->suite, load, run->target));
+	json_object_set_new(o, "load", load);
 	json_object_set_new(o, "workers", json_integer(sr->run.workers));
 	set_num(o, "window_s", (double)(sr->run.rec->window_end - sr->run.rec->window_start) / 1e9);
 	json_object_set_new(o, "generator_bound", json_boolean(sr->run.generator_bound));
@@ -322,6 +330,8 @@ static json_t *scenario_json(const pg_scenario_result *sr)
 	for (i = 0; i < sr->n_reqs; i++)
 		json_array_append_new(reqs, requirement_json(&sr->reqs[i]));
 	json_object_set_new(o, "requirements", reqs);
+	if (sr->runs != NULL)
+		json_object_set(o, "runs", sr->runs);
 	return o;
 }
 
@@ -349,7 +359,7 @@ json_t *pg_report_json_build(const pg_run_result *run)
 	json_object_set_new(doc, "target", target);
 	json_object_set_new(doc, "verdict", json_string(run->pass ? "pass" : "fail"));
 	for (i = 0; i < run->n_scenarios; i++)
-		json_array_append_new(sc, scenario_json(&run->scenarios[i]));
+		json_array_append_new(sc, scenario_json(run, &run->scenarios[i]));
 	json_object_set_new(doc, "scenarios", sc);
 	if (run->suite->quality != NULL) {
 		pg_tradeoff_point *pts = NULL;
@@ -373,20 +383,31 @@ json_t *pg_report_json_build(const pg_run_result *run)
 	return doc;
 }
 
+int pg_report_json_write_doc(const char *path, const json_t *doc)
+{
+	char *text;
+	int rc;
+
+	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+	if (text == NULL) {
+		pg_error_set("out of memory");
+		return PG_ENOMEM;
+	}
+	rc = pg_file_write_atomic(path, text, strlen(text));
+	free(text);
+	return rc;
+}
+
 int pg_report_json_write_file(const char *path, const pg_run_result *run)
 {
 	json_t *doc = pg_report_json_build(run);
-	char *text = NULL;
-	int rc = PG_ENOMEM;
+	int rc;
 
-	if (doc == NULL)
-		goto done;
-	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-	if (text == NULL)
-		goto done;
-	rc = pg_file_write_atomic(path, text, strlen(text));
-done:
-	free(text);
+	if (doc == NULL) {
+		pg_error_set("out of memory");
+		return PG_ENOMEM;
+	}
+	rc = pg_report_json_write_doc(path, doc);
 	json_decref(doc);
 	return rc;
 }

@@ -137,6 +137,24 @@ static const char *unit_wanted(const pg_metric_def *m)
 	return "another unit";
 }
 
+int pg_metric_name_parse(const pg_metric_def **metric, pg_stat *stat, const char *name,
+			 size_t *bad_offset)
+{
+	pg_requirement r;
+	size_t bad = 0;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	rc = resolve(&r, name, &bad);
+	if (bad_offset != NULL)
+		*bad_offset = bad;
+	if (rc < 0)
+		return rc;
+	*metric = r.metric;
+	*stat = r.stat;
+	return 0;
+}
+
 int pg_requirement_parse(pg_requirement *out, const char *text, size_t *err_offset)
 {
 	size_t start, end, name_at, name_len, op_at, value_at, bad;

@@ -26,6 +26,11 @@ typedef struct pg_requirement {
  * the message is about, so the caller can point at file:line:col. */
 int pg_requirement_parse(pg_requirement *out, const char *text, size_t *err_offset);
 void pg_requirement_clear(pg_requirement *r);
+/* Parses a metric name with its statistic ("ttft.p95", "errors.rate").
+ * PG_EINVAL with a message (suggesting a close name) when unknown;
+ * *bad_offset (may be NULL) is the offset in name the message is about. */
+int pg_metric_name_parse(const pg_metric_def **metric, pg_stat *stat, const char *name,
+			 size_t *bad_offset);
 /* Whether measured satisfies the requirement. */
 int pg_requirement_met(const pg_requirement *r, double measured);
 const char *pg_cmp_op_str(pg_cmp_op op);

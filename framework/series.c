@@ -96,14 +96,90 @@ int pg_series_new(pg_series **out)
 		pg_series_free(s);
 		return rc;
 	}
+	s->batch_from = 0;
+	s->batch_to = INT64_MAX;
+	s->batch_width = 1;
 	*out = s;
+	return 0;
+}
+
+void pg_series_set_window(pg_series *s, int64_t from, int64_t to)
+{
+	s->batch_from = from < 0 ? 0 : from;
+	s->batch_to = to;
+}
+
+/* Merges batch src into dst (both allocated or empty). */
+static int batch_merge(pg_series_batch *dst, pg_series_batch *src)
+{
+	dst->succeeded += src->succeeded;
+	dst->failed += src->failed;
+	src->succeeded = src->failed = 0;
+	if (src->e2e == NULL)
+		return 0;
+	if (dst->e2e == NULL) {
+		dst->e2e = src->e2e;
+		dst->ttft = src->ttft;
+		src->e2e = src->ttft = NULL;
+		return 0;
+	}
+	pg_hist_merge(dst->e2e, src->e2e);
+	pg_hist_merge(dst->ttft, src->ttft);
+	pg_hist_reset(src->e2e);
+	pg_hist_reset(src->ttft);
+	return 0;
+}
+
+/* Halves the number of batches by merging adjacent pairs. */
+static void batches_fold(pg_series *s)
+{
+	size_t i;
+
+	for (i = 0; i < PG_SERIES_BATCHES / 2; i++) {
+		if (i != 2 * i)
+			batch_merge(&s->batches[i], &s->batches[2 * i]);
+		batch_merge(&s->batches[i], &s->batches[2 * i + 1]);
+	}
+	s->batch_width *= 2;
+	s->n_batches = (s->n_batches + 1) / 2;
+}
+
+/* Adds one collected second to its batch. */
+static int batch_add(pg_series *s, const pg_series_row *row)
+{
+	pg_series_batch *b;
+	int64_t k;
+	int rc;
+
+	if (row->second < s->batch_from || row->second >= s->batch_to)
+		return 0;
+	k = (row->second - s->batch_from) / s->batch_width;
+	while (k >= PG_SERIES_BATCHES) {
+		batches_fold(s);
+		k = (row->second - s->batch_from) / s->batch_width;
+	}
+	b = &s->batches[k];
+	if (b->e2e == NULL && ((rc = slot_hist(&b->e2e)) < 0 || (rc = slot_hist(&b->ttft)) < 0))
+		return rc;
+	b->succeeded += row->succeeded;
+	b->failed += row->failed;
+	pg_hist_merge(b->e2e, s->tmp_e2e);
+	pg_hist_merge(b->ttft, s->tmp_ttft);
+	if ((size_t)k + 1 > s->n_batches)
+		s->n_batches = (size_t)k + 1;
 	return 0;
 }
 
 void pg_series_free(pg_series *s)
 {
+	size_t i;
+
 	if (s == NULL)
 		return;
+	for (i = 0; i < PG_SERIES_BATCHES; i++) {
+		pg_hist_free(s->batches[i].e2e);
+		pg_hist_free(s->batches[i].ttft);
+	}
 	pg_hist_free(s->tmp_e2e);
 	pg_hist_free(s->tmp_ttft);
 	free(s->rows);
@@ -164,6 +240,8 @@ int pg_series_collect(pg_series *s, pg_series_ring *const *rings, size_t n_rings
 		row->ttft_p50 = q_or_nan(s->tmp_ttft, 0.5);
 		row->ttft_p95 = q_or_nan(s->tmp_ttft, 0.95);
 		row->ttft_p99 = q_or_nan(s->tmp_ttft, 0.99);
+		if (batch_add(s, row) < 0)
+			return PG_ENOMEM;
 	}
 	return 0;
 }

@@ -45,12 +45,28 @@ typedef struct pg_series_ring {
 	int64_t overruns; /* seconds dropped because the collector fell behind */
 } pg_series_ring;
 
+/* Batches of the measured window for within-run noise (batch means, see
+ * docs/statistics.md): consecutive spans of `batch_width` whole seconds.
+ * There are at most PG_SERIES_BATCHES; when a run outgrows them, adjacent
+ * pairs are merged and the width doubles, so memory stays fixed. Counts
+ * and latencies are by the second a request completed, as in the rows. */
+#define PG_SERIES_BATCHES 64
+
+typedef struct pg_series_batch {
+	int64_t succeeded, failed;
+	pg_hist *e2e, *ttft; /* coarse (2 significant digits), allocated on first use */
+} pg_series_batch;
+
 typedef struct pg_series {
 	pg_series_row *rows;
 	size_t n, cap;
 	int64_t next_second;
 	int64_t overruns;
 	pg_hist *tmp_e2e, *tmp_ttft;
+	int64_t batch_from, batch_to; /* measured seconds [from, to); to may be INT64_MAX */
+	int64_t batch_width;          /* seconds per batch, a power of two */
+	size_t n_batches;             /* batches that hold data or precede one that does */
+	pg_series_batch batches[PG_SERIES_BATCHES];
 } pg_series;
 
 /* Creates a ring; free with pg_series_ring_free. */
@@ -62,6 +78,10 @@ void pg_series_ring_record(pg_series_ring *r, int64_t second, const pg_series_ev
 /* Creates an empty series; free with pg_series_free. */
 int pg_series_new(pg_series **out);
 void pg_series_free(pg_series *s);
+/* Sets the measured window in whole seconds since the run's start: only
+ * seconds in [from, to) go into batches (to = INT64_MAX: open-ended).
+ * Call before the first collect. */
+void pg_series_set_window(pg_series *s, int64_t from, int64_t to);
 /* Appends rows for every second before up_to not yet collected, merging
  * the rings' slots for it. */
 int pg_series_collect(pg_series *s, pg_series_ring *const *rings, size_t n_rings, int64_t up_to);

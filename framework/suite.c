@@ -13,8 +13,10 @@
 #include "cost.h"
 #include "error.h"
 #include "options.h"
+#include "plugin_loader.h"
 #include "suggest.h"
 #include "suite_load.h"
+#include "suite_baseline.h"
 #include "workload.h"
 #include "yaml_tree.h"
 
@@ -26,10 +28,12 @@
 #define NAME_MAX_LEN 100
 
 static const char *const top_keys[] = {"version",  "name",	   "target",
-				       "workload", "scenarios", "cost", "quality"};
-static const char *const quality_keys[] = {"scorer", "options", "max_answer_bytes"};
+				       "workload", "scenarios", "cost", "quality",
+				       "baseline"};
+static const char *const quality_keys[] = {"scorer", "options", "max_answer_bytes",
+					   "judge",  "sample",  "judge_timeout"};
 static const char *const known_scorers[] = {"contains", "exact",   "json-schema", "json-valid",
-					    "length",   "numeric", "regex"};
+					    "length",   "numeric", "regex",	  "judge"};
 static const char *const target_keys[] = {
     "adapter", "url", "model", "headers", "options", "transport", "transport_options"};
 static const char *const scenario_keys[] = {"name", "load", "sweep", "goodput", "requirements"};
@@ -398,6 +402,48 @@ static int load_transport(pg_target *tg, const pg_yaml_node *target, const pg_su
 			    "transport_options", "transport", tg->transport);
 }
 
+static int load_target_map(pg_target *tg, const pg_yaml_node *target, const char *what,
+			   const pg_suite_load_opts *opts);
+
+/* `judge:`, `sample:` and `judge_timeout:` of `quality:`: taken only by a
+ * scorer that grades after the load (PG_SCORER_AFTER_RUN), which needs
+ * the judge target. */
+static int load_judge(pg_quality *q, const pg_yaml_node *map, const pg_suite_load_opts *opts)
+{
+	static const char *const keys[] = {"judge", "sample", "judge_timeout"};
+	const pg_yaml_pair *p;
+	const pg_yaml_node *n;
+	size_t i;
+	int rc = 0;
+
+	q->sample = 100;
+	q->judge_timeout = 60 * PG_NS_PER_S;
+	if ((pg_plugin_flags(q->plugin) & PG_SCORER_AFTER_RUN) == 0) {
+		for (i = 0; i < NKEYS(keys); i++)
+			if ((p = pg_yaml_pair_get(map, keys[i])) != NULL &&
+			    !pg_yaml_is_null(p->value))
+				return pg_yaml_fail(
+				    &p->key->mark, PG_EINVAL,
+				    "quality.%s: the '%s' scorer grades every answer "
+				    "during the run; '%s' is only for a scorer that "
+				    "grades after the load, such as 'judge'",
+				    keys[i], q->scorer, keys[i]);
+		return 0;
+	}
+	if ((n = pg_yaml_opt(map, "judge")) == NULL)
+		return pg_yaml_fail(&map->mark, PG_EINVAL,
+				    "quality.judge: the '%s' scorer needs a judge target",
+				    q->scorer);
+	if ((q->judge = calloc(1, sizeof(*q->judge))) == NULL)
+		return oom();
+	rc = load_target_map(q->judge, n, "quality.judge", opts);
+	if (rc == 0 && (n = pg_yaml_opt(map, "sample")) != NULL)
+		rc = pg_yaml_int(&q->sample, n, "sample", 1, 100000);
+	if (rc == 0 && (n = pg_yaml_opt(map, "judge_timeout")) != NULL)
+		rc = pg_yaml_duration(&q->judge_timeout, n, "judge_timeout", PG_NS_PER_MS);
+	return rc;
+}
+
 /* `quality: {scorer: NAME, options: {...}, max_answer_bytes: N}` */
 static int load_quality(pg_suite *s, const pg_yaml_node *map, const pg_suite_load_opts *opts)
 {
@@ -431,22 +477,27 @@ static int load_quality(pg_suite *s, const pg_yaml_node *map, const pg_suite_loa
 	if (rc == 0)
 		rc = load_options(q->options, pg_yaml_opt(map, "options"), "options", "scorer",
 				  q->scorer);
+	if (rc == 0)
+		rc = load_judge(q, map, opts);
 	return rc;
 }
 
-static int load_target(pg_target *tg, const pg_yaml_node *root, const pg_suite_load_opts *opts)
+/* A target mapping (the suite's `target:`, or `quality.judge:`, named by
+ * what in messages). */
+static int load_target_map(pg_target *tg, const pg_yaml_node *target, const char *what,
+			   const pg_suite_load_opts *opts)
 {
-	const pg_yaml_node *target, *n, *url, *adapter;
+	const pg_yaml_node *n, *url, *adapter;
+	char where[64];
 	const char *s;
 	int rc;
 
-	rc = pg_yaml_require(&target, root, "target", NULL);
+	snprintf(where, sizeof(where), "in '%s'", what);
+	rc = pg_yaml_want(target, PG_YAML_MAP, what);
 	if (rc == 0)
-		rc = pg_yaml_want(target, PG_YAML_MAP, "target");
+		rc = pg_yaml_check_keys(target, target_keys, NKEYS(target_keys), where);
 	if (rc == 0)
-		rc = pg_yaml_check_keys(target, target_keys, NKEYS(target_keys), "in 'target'");
-	if (rc == 0)
-		rc = pg_yaml_require(&url, target, "url", "in 'target'");
+		rc = pg_yaml_require(&url, target, "url", where);
 	if (rc == 0)
 		rc = pg_yaml_string(&s, url, "url");
 	if (rc < 0)
@@ -494,6 +545,15 @@ static int load_target(pg_target *tg, const pg_yaml_node *root, const pg_suite_l
 	if ((n = pg_yaml_opt(target, "headers")) != NULL && (rc = load_headers(tg, n)) < 0)
 		return rc;
 	return load_transport(tg, target, opts);
+}
+
+static int load_target(pg_target *tg, const pg_yaml_node *root, const pg_suite_load_opts *opts)
+{
+	const pg_yaml_node *target;
+	int rc;
+
+	rc = pg_yaml_require(&target, root, "target", NULL);
+	return rc < 0 ? rc : load_target_map(tg, target, "target", opts);
 }
 
 /* ---- scenarios ---------------------------------------------------------- */
@@ -709,6 +769,8 @@ static int load_tree(pg_suite *s, pg_yaml_tree *t, const pg_suite_load_opts *opt
 		rc = pg_cost_from_yaml(&s->cost, pg_yaml_opt(t->root, "cost"));
 	if (rc == 0 && pg_yaml_opt(t->root, "quality") != NULL)
 		rc = load_quality(s, pg_yaml_opt(t->root, "quality"), opts);
+	if (rc == 0 && pg_yaml_opt(t->root, "baseline") != NULL)
+		rc = pg_baseline_cfg_from_yaml(&s->baseline, pg_yaml_opt(t->root, "baseline"));
 	return rc;
 }
 
@@ -764,6 +826,24 @@ int pg_suite_load_buffer(pg_suite **out, const char *name, const char *data, siz
 	return suite_load(out, name, data, len, opts);
 }
 
+/* Frees what a target holds (not tg itself). */
+static void target_clear(pg_target *tg)
+{
+	size_t i;
+
+	free(tg->adapter);
+	free(tg->url);
+	free(tg->model);
+	for (i = 0; i < tg->n_headers; i++) {
+		free(tg->headers[i].name);
+		free(tg->headers[i].value);
+	}
+	free(tg->headers);
+	pg_options_free(tg->options);
+	free(tg->transport);
+	pg_options_free(tg->transport_options);
+}
+
 void pg_suite_free(pg_suite *s)
 {
 	size_t i, j;
@@ -772,17 +852,7 @@ void pg_suite_free(pg_suite *s)
 		return;
 	free(s->path);
 	free(s->name);
-	free(s->target.adapter);
-	free(s->target.url);
-	free(s->target.model);
-	for (i = 0; i < s->target.n_headers; i++) {
-		free(s->target.headers[i].name);
-		free(s->target.headers[i].value);
-	}
-	free(s->target.headers);
-	pg_options_free(s->target.options);
-	free(s->target.transport);
-	pg_options_free(s->target.transport_options);
+	target_clear(&s->target);
 	pg_workload_clear(&s->workload);
 	for (i = 0; i < s->n_scenarios; i++) {
 		free(s->scenarios[i].name);
@@ -794,9 +864,13 @@ void pg_suite_free(pg_suite *s)
 	}
 	free(s->scenarios);
 	free(s->cost);
+	pg_baseline_cfg_free(s->baseline);
 	if (s->quality != NULL) {
 		free(s->quality->scorer);
 		pg_options_free(s->quality->options);
+		if (s->quality->judge != NULL)
+			target_clear(s->quality->judge);
+		free(s->quality->judge);
 		free(s->quality);
 	}
 	free(s);

@@ -124,6 +124,10 @@ typedef struct pg_quality {
 	pg_options *options;          /* validated against the scorer's table */
 	const pg_plugin_desc *plugin;
 	int64_t max_answer_bytes;     /* text kept per request for scoring, default 64 KiB */
+	/* After-run scorers (PG_SCORER_AFTER_RUN, e.g. `judge`) only: */
+	struct pg_target *judge;      /* `judge:`, the target host->complete asks; required */
+	int64_t sample;               /* answers graded after the load per run, default 100 */
+	pg_ns judge_timeout;          /* per judge request, default 60s */
 } pg_quality;
 
 typedef struct pg_suite {
@@ -135,6 +139,7 @@ typedef struct pg_suite {
 	size_t n_scenarios;
 	struct pg_cost *cost; /* `cost:` pricing (cost.h), NULL if none */
 	pg_quality *quality;  /* `quality:` scoring, NULL if none */
+	struct pg_baseline_cfg *baseline; /* `baseline:` (suite_baseline.h), NULL if none */
 } pg_suite;
 
 /* Finds a plugin descriptor of a kind by name; NULL (with pg_error_last()
