@@ -515,15 +515,28 @@ static int count_requirements(const pg_suite *s)
 /* Creates (and drops) one adapter instance, so options only the plugin can
  * judge (a template, a JSON path, a file) are refused as a bad suite before
  * any load is sent. */
-static int check_adapter(const pg_suite *suite)
+static int check_target_adapter(const pg_target *t)
 {
-	const pg_adapter_ops *ops = suite->target.plugin->ops;
-	pg_target_info ti = {suite->target.url, suite->target.model};
+	const pg_adapter_ops *ops = t->plugin->ops;
+	pg_target_info ti = {t->url, t->model};
 	void *inst = NULL;
 
-	if (ops->create(&inst, pg_host_api_get(), suite->target.options, &ti) < 0)
+	if (ops->create(&inst, pg_host_api_get(), t->options, &ti) < 0)
 		return PG_EINVAL;
 	ops->destroy(inst);
+	return 0;
+}
+
+/* The suite's target adapter and, for a judged suite, the judge's. */
+static int check_adapter(const pg_suite *suite, const char **which)
+{
+	*which = "target";
+	if (check_target_adapter(&suite->target) < 0)
+		return PG_EINVAL;
+	*which = "quality.judge";
+	if (suite->quality != NULL && suite->quality->judge != NULL &&
+	    check_target_adapter(suite->quality->judge) < 0)
+		return PG_EINVAL;
 	return 0;
 }
 
@@ -738,6 +751,7 @@ int pg_cmd_run(int argc, char **argv, int validate_only)
 	pg_suite *suite = NULL;
 	pg_suite_load_opts lo = PG_SUITE_LOAD_OPTS_INIT;
 	pg_exec_opts x;
+	const char *which = NULL;
 	int rc, exit_code = PG_EXIT_ERROR;
 
 	memset(&a, 0, sizeof(a));
@@ -766,9 +780,11 @@ int pg_cmd_run(int argc, char **argv, int validate_only)
 		exit_code = PG_EXIT_USAGE;
 		goto done;
 	}
-	if (check_adapter(suite) < 0) {
-		fprintf(stderr, "%s: target.options: adapter '%s': %s\n", a.suite,
-			suite->target.adapter, pg_error_last());
+	if (check_adapter(suite, &which) < 0) {
+		fprintf(stderr, "%s: %s.options: adapter '%s': %s\n", a.suite, which,
+			strcmp(which, "target") == 0 ? suite->target.adapter
+						     : suite->quality->judge->adapter,
+			pg_error_last());
 		exit_code = PG_EXIT_USAGE;
 		goto done;
 	}

@@ -91,4 +91,23 @@ grep -q "nojudge.yaml:13:3: quality.judge: the 'judge' scorer needs a judge targ
 [ $? = 2 ] || fail "judge: with an in-run scorer must exit 2"
 grep -q "incontains.yaml:[0-9]*:3: quality.judge: the 'contains' scorer grades every answer during the run" "$T/ic.err" ||
 	fail "judge with contains message: $(cat "$T/ic.err")"
+# the judge's adapter options are checked by validate, before any load
+cat >"$T/badjudge.yaml" <<'YAML'
+version: 1
+target: {url: "mock://"}
+workload: {prompts: ["hi"]}
+quality:
+  scorer: judge
+  judge:
+    adapter: http-json
+    url: "http://127.0.0.1:9/v1"
+    options: {text_path: "x"}
+scenarios:
+  - name: s
+    load: {concurrency: 1, requests: 1}
+YAML
+"$PERFGATE" validate "$T/badjudge.yaml" >"$T/bj.out" 2>"$T/bj.err"
+[ $? = 2 ] || fail "a judge adapter with bad options must exit 2 at validate"
+grep -q "quality.judge.options: adapter 'http-json': .*template" "$T/bj.err" ||
+	fail "judge adapter options message: $(cat "$T/bj.err")"
 echo "ok: judge"
