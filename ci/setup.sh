@@ -23,8 +23,10 @@ done
 packages="build-essential cmake pkg-config git python3 ca-certificates openssl
 libcurl4-openssl-dev libyaml-dev libgit2-dev libjansson-dev libevent-dev libcmocka-dev"
 # the test suite also drives real servers and a browser: nginx (HTTP/2
-# end to end) and chromium (the HTML report's DOM and screenshot)
-[ "${test_deps:-0}" = 1 ] && packages="$packages nginx chromium python3-yaml"
+# end to end) and chromium (the HTML report's DOM and screenshot); clang
+# builds the libFuzzer targets (ci/fuzz.sh); python3-jsonschema checks
+# suites against docs/suite.schema.json
+[ "${test_deps:-0}" = 1 ] && packages="$packages nginx chromium python3-yaml clang python3-jsonschema"
 missing=""
 for p in $packages; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -6,7 +6,8 @@ enum {
 	PG_EXIT_PASS = 0,  /* every requirement met */
 	PG_EXIT_FAIL = 1,  /* a requirement failed or a baseline comparison found a regression */
 	PG_EXIT_USAGE = 2, /* bad suite or usage */
-	PG_EXIT_ERROR = 3  /* the run could not be carried out */
+	PG_EXIT_ERROR = 3, /* the run could not be carried out */
+	PG_EXIT_INTERRUPTED = 4 /* SIGINT/SIGTERM: partial results written, baselines untouched */
 };
 
 #include "perfgate/plugin.h"
@@ -24,10 +25,17 @@ typedef struct pg_exec_opts {
 	const char *report;    /* --report SPEC (report_ci.h), NULL: none */
 	const struct pg_baseline_args *baseline; /* NULL: no comparison (cli_baseline.h) */
 	int no_baseline;       /* --no-baseline: never compare */
+	int quiet;             /* --quiet: no progress line */
+	const struct pg_shard *shard; /* --shard I/N: run that share, write a part (shard.h) */
+	struct pg_run_result *merged; /* `perfgate merge`: report this run instead of running;
+				       * its contents move into pg_cli_execute */
+	struct json_t *merged_info;   /* `perfgate merge`: the document's "merged" object */
 } pg_exec_opts;
 
 /* Runs a validated suite, prints the table, writes results and returns the
- * process exit code. */
+ * process exit code. SIGINT/SIGTERM are caught while it runs: the first
+ * stops the run and writes what was measured (PG_EXIT_INTERRUPTED), a
+ * second ends the process at once (progress.h). */
 int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x);
 /* The suite loader's plugin lookup over a registry (ctx). */
 const pg_plugin_desc *pg_cli_lookup_plugin(void *ctx, pg_plugin_kind kind, const char *name);
@@ -39,10 +47,21 @@ int pg_cli_append(const char ***list, size_t *n, const char *s);
 int pg_cli_parse_workers(unsigned int *out, const char *text, const char *prog);
 /* `perfgate load URL ...`: ad-hoc load without a suite. */
 int pg_cmd_load(int argc, char **argv);
+/* `perfgate init [FILE] [--target URL] [--force]`: writes a commented starter
+ * suite; argv[0] is the command name. Returns the process exit code. */
+int pg_cmd_init(int argc, char **argv);
 
 /* `perfgate run` (validate_only 0) and `perfgate validate` (1); argv[0] is
  * the command name. Returns the process exit code. */
 int pg_cmd_run(int argc, char **argv, int validate_only);
+/* `perfgate merge PART... [options]`: combines the parts written by
+ * `perfgate run --shard I/N` and gates, reports and exits like run
+ * (docs/sharding.md); argv[0] is the command name. */
+int pg_cmd_merge(int argc, char **argv);
+struct pg_sweep_level;
+struct pg_engine_result;
+/* Summarises one sweep level's run (e2e/ttft p95, rps, errors, quality). */
+void pg_cli_sweep_level(struct pg_sweep_level *lv, double load, const struct pg_engine_result *r);
 /* `perfgate report RESULTS.json --report SPEC [--out DIR] [--push URL]`:
  * CI reports from a results document; argv[0] is the command name.
  * Returns the process exit code. */

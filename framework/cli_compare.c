@@ -155,8 +155,11 @@ static int compare_from_file(json_t *doc, const pg_baseline_cfg *cfg, const pg_b
 
 		if (name == NULL)
 			continue;
-		if ((rc = file_source_get(&b, &fs, suite ? suite : "", name, cfg->history)) < 0)
+		if ((rc = file_source_get(&b, &fs, suite ? suite : "", name, cfg->history)) < 0) {
+			/* say which file, as a failure to open it does */
+			pg_error_prefix("--baseline-file: %s", ba->file);
 			break;
+		}
 		snprintf(note, sizeof(note), "%s holds no baseline for scenario %s", ba->file,
 			 name);
 		rc = pg_compare_scenario(sc, b, b ? PG_BASELINE_COMPARED : PG_BASELINE_MISSING,

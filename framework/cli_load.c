@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "error.h"
 #include "plugin_loader.h"
+#include "redact.h"
 #include "units.h"
 
 static const char usage_load[] =
@@ -44,8 +45,12 @@ static const char usage_load[] =
     "  --json FILE           write the results document (perfgate-results/1) to FILE\n"
     "  --request-log FILE    write one line per measured request (times in ns)\n"
     "  --color, --no-color   force or disable colour\n"
+    "  -q, --quiet           no progress line on stderr (live on a terminal, else every 5 s)\n"
     "\n"
-    "Exit codes: 0 the run completed, 2 bad usage, 3 the run could not be carried out.\n";
+    "Ctrl-C (SIGINT) or SIGTERM stops the load and reports what was measured; a second\n"
+    "one exits at once (130).\n"
+    "Exit codes: 0 the run completed, 2 bad usage, 3 the run could not be carried out,\n"
+    "4 interrupted (partial results written).\n";
 
 typedef struct load_args {
 	const char *url;
@@ -57,6 +62,7 @@ typedef struct load_args {
 	size_t n_headers;
 	unsigned int workers;
 	int color;
+	int quiet;
 } load_args;
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -135,12 +141,21 @@ static int check_args(load_args *a)
 	for (size_t i = 0; i < a->n_headers; i++) {
 		const char *colon = strchr(a->headers[i], ':');
 
-		if (colon == NULL || colon == a->headers[i] || colon - a->headers[i] > 255)
-			return usage_error("-H '%s': expected 'Name: value'", a->headers[i]);
+		/* the value may be a credential: quote at most the first word */
+		if (colon == NULL || colon == a->headers[i] || colon - a->headers[i] > 255) {
+			size_t word = strcspn(a->headers[i], " \t:");
+
+			return usage_error("-H '%.*s%s': expected 'Name: value'", (int)word,
+					   a->headers[i], a->headers[i][word] != '\0' ? "..." : "");
+		}
 	}
 	if (strncmp(a->url, "http://", 7) != 0 && strncmp(a->url, "https://", 8) != 0 &&
-	    strncmp(a->url, "mock://", 7) != 0)
-		return usage_error("URL '%s': expected http://, https:// or mock://", a->url);
+	    strncmp(a->url, "mock://", 7) != 0) {
+		char shown[512];
+
+		pg_redact_url(shown, sizeof(shown), a->url);
+		return usage_error("URL '%s': expected http://, https:// or mock://", shown);
+	}
 	if (strcmp(a->adapter, "http") != 0 && (a->method != NULL || a->body != NULL))
 		return usage_error("%s", "--method and --body apply to the http adapter");
 	if (strcmp(a->adapter, "http") == 0 &&
@@ -264,6 +279,7 @@ static int parse_load_args(load_args *a, int argc, char **argv)
 		{"request-log", required_argument, NULL, 'R'},
 		{"color", no_argument, NULL, 'C'},
 		{"no-color", no_argument, NULL, 'N'},
+		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -272,7 +288,7 @@ static int parse_load_args(load_args *a, int argc, char **argv)
 	a->adapter = "http";
 	a->color = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:d:n:H:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:d:n:H:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': a->concurrency = optarg; break;
 		case 'r': a->rate = optarg; break;
@@ -294,6 +310,7 @@ static int parse_load_args(load_args *a, int argc, char **argv)
 		case 'R': a->request_log = optarg; break;
 		case 'C': a->color = 1; break;
 		case 'N': a->color = 0; break;
+		case 'q': a->quiet = 1; break;
 		case 'w':
 			if (pg_cli_parse_workers(&a->workers, optarg, "perfgate load") != 0)
 				return PG_EXIT_USAGE;
@@ -360,8 +377,9 @@ int pg_cmd_load(int argc, char **argv)
 	x.request_log = a.request_log;
 	x.workers = a.workers;
 	x.color = a.color;
+	x.quiet = a.quiet;
 	exit_code = pg_cli_execute(suite, &x);
-	/* an ad-hoc run has no requirements: 1 cannot happen; 0 or 3 */
+	/* an ad-hoc run has no requirements: 1 cannot happen; 0, 3 or 4 */
 done:
 	free(text);
 	json_decref(doc);

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,11 @@
 #include "log.h"
 #include "mock.h"
 #include "plugin_loader.h"
+#include "progress.h"
+#include "redact.h"
 #include "report.h"
 #include "report_ci.h"
+#include "shard.h"
 #include "suite.h"
 
 static const char usage_run[] =
@@ -47,6 +51,8 @@ static const char usage_run[] =
     "                      (each optionally =PATH; default paths in --out DIR)\n"
     "  --repeat N          run every scenario N times (1..100); comparisons use the\n"
     "                      spread between the runs\n"
+    "  --shard I/N         run share I of N of the load (1 <= I <= N <= 1000) and write\n"
+    "                      a part for `perfgate merge` (docs/sharding.md)\n"
     "\n"
     "baselines (docs/statistics.md):\n"
     "  --baseline REF      compare with the baselines committed at REF (default when\n"
@@ -60,10 +66,15 @@ static const char usage_run[] =
     "  --commit            ... and commit those files (libgit2)\n"
     "  --branch NAME       ... and commit them to branch NAME instead, without a checkout\n"
     "  --color, --no-color force or disable colour (default: on a terminal)\n"
+    "  -q, --quiet         no progress line on stderr (a live line on a terminal,\n"
+    "                      else one every 5 s) and no info messages\n"
     "  -v, --verbose       log more\n"
     "\n"
+    "Ctrl-C (SIGINT) or SIGTERM stops the run and writes what was measured, marked\n"
+    "interrupted; a second one exits at once (130).\n"
     "Exit codes: 0 every requirement met, 1 a requirement failed or a regression,\n"
-    "2 bad suite or usage, 3 the run could not be carried out.\n";
+    "2 bad suite or usage, 3 the run could not be carried out, 4 interrupted\n"
+    "(partial results written, baselines untouched).\n";
 
 typedef struct run_args {
 	const char *suite;
@@ -80,6 +91,8 @@ typedef struct run_args {
 	const char *report;
 	pg_baseline_args baseline;
 	int no_baseline;
+	int quiet;
+	pg_shard shard; /* --shard I/N; count 0: not sharded */
 } run_args;
 
 const pg_plugin_desc *pg_cli_lookup_plugin(void *ctx, pg_plugin_kind kind, const char *name)
@@ -135,13 +148,15 @@ static int parse_args(run_args *a, int argc, char **argv)
 						 {"color", no_argument, NULL, 'c'},
 						 {"no-color", no_argument, NULL, 'C'},
 						 {"verbose", no_argument, NULL, 'v'},
+						 {"quiet", no_argument, NULL, 'q'},
+						 {"shard", required_argument, NULL, 'D'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	int c;
 
 	a->color = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			a->scenario = optarg;
@@ -232,6 +247,15 @@ static int parse_args(run_args *a, int argc, char **argv)
 		case 'v':
 			pg_log_set_level(PG_LOG_DEBUG);
 			break;
+		case 'q':
+			a->quiet = 1;
+			break;
+		case 'D':
+			if (pg_shard_parse(&a->shard, optarg) < 0) {
+				fprintf(stderr, "perfgate: %s\n", pg_error_last());
+				return PG_EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			fputs(usage_run, stdout);
 			return -1;
@@ -247,6 +271,8 @@ static int parse_args(run_args *a, int argc, char **argv)
 		return PG_EXIT_USAGE;
 	}
 	a->suite = argv[optind];
+	if (a->quiet)
+		pg_log_set_level(PG_LOG_WARN); /* --quiet wins over -v */
 	if ((a->baseline.commit || a->baseline.branch != NULL) && !a->baseline.update) {
 		fprintf(stderr, "perfgate: --commit and --branch go with --update-baseline\n");
 		return PG_EXIT_USAGE;
@@ -263,27 +289,13 @@ static int parse_args(run_args *a, int argc, char **argv)
 		fprintf(stderr, "perfgate: give --baseline or --baseline-file, not both\n");
 		return PG_EXIT_USAGE;
 	}
-	return 0;
-}
-
-/* Copies a URL for display: no user:password@, no query except on mock://. */
-static void redact_url(char *buf, size_t size, const char *url)
-{
-	const char *scheme_end = strstr(url, "://");
-	const char *host = scheme_end ? scheme_end + 3 : url;
-	const char *at = strchr(host, '@');
-	const char *slash = strchr(host, '/');
-	const char *q;
-	size_t n = 0;
-
-	if (at != NULL && (slash == NULL || at < slash)) {
-		n = (size_t)(host - url);
-		snprintf(buf, size, "%.*s%s", (int)n, url, at + 1);
-	} else {
-		snprintf(buf, size, "%s", url);
+	if (a->shard.count > 0 && (a->baseline.enabled || a->baseline.update || a->report)) {
+		fprintf(stderr, "perfgate: --shard writes a part; give --baseline, "
+				"--baseline-file, --report and --update-baseline to `perfgate "
+				"merge`\n");
+		return PG_EXIT_USAGE;
 	}
-	if (strncmp(url, "mock://", 7) != 0 && (q = strchr(buf, '?')) != NULL)
-		buf[q - buf] = '\0';
+	return 0;
 }
 
 /* Starts the embedded mock for a mock:// target and writes the base URL.
@@ -348,8 +360,64 @@ static void level_of(pg_sweep_level *lv, double load, const pg_engine_result *r)
 		lv->quality = NAN;
 }
 
-/* Runs a sweep: the scenario's load once per level; keeps the knee run. */
-static int run_sweep(pg_scenario_result *sr, pg_engine_opts *eo)
+void pg_cli_sweep_level(pg_sweep_level *lv, double load, const pg_engine_result *r)
+{
+	level_of(lv, load, r);
+}
+
+/* The progress line of the run pg_cli_execute is carrying out, and where
+ * the run is, for the line's label. Main thread only. */
+static struct {
+	pg_progress_display *display; /* NULL: no progress line */
+	unsigned int repeat, repeats; /* 0-based repeat, number of repeats */
+} live;
+
+/* Names the engine run about to start on the progress line: the scenario,
+ * the repeat when there are several, the sweep level (NULL: none). */
+static void live_label(const char *scenario, const double *level)
+{
+	char label[160];
+	int n = snprintf(label, sizeof(label), "%s", scenario);
+
+	if (n >= 0 && (size_t)n < sizeof(label) && live.repeats > 1)
+		n += snprintf(label + n, sizeof(label) - (size_t)n, " repeat %u/%u",
+			      live.repeat + 1, live.repeats);
+	if (n >= 0 && (size_t)n < sizeof(label) && level != NULL)
+		snprintf(label + n, sizeof(label) - (size_t)n, " level %g", *level);
+	pg_progress_set_label(live.display, label);
+}
+
+/* Runs one engine run with the progress line, and erases the line after. */
+static int engine_run_live(pg_engine_result *out, const pg_engine_opts *eo, const char *scenario,
+			   const double *level)
+{
+	int rc;
+
+	live_label(scenario, level);
+	rc = pg_engine_run(out, eo);
+	pg_progress_clear(live.display);
+	if (rc == 0 && out->interrupted)
+		pg_log(PG_LOG_WARN, "scenario %s: interrupted after %.1f s; %lld measured "
+				    "requests in flight were cancelled",
+		       scenario, (double)out->interrupted_at / 1e9, (long long)out->rec->cancelled);
+	return rc;
+}
+
+/* --shard: appends a sweep level's mergeable state to states. */
+static int keep_level_state(json_t *states, const pg_engine_result *r)
+{
+	json_t *st = NULL;
+	int rc = pg_shard_run_to_json(&st, r, NULL);
+
+	if (rc == 0 && json_array_append_new(states, st) < 0)
+		rc = PG_ENOMEM;
+	return rc;
+}
+
+/* Runs a sweep: the scenario's load once per level; keeps the knee run. An
+ * interrupt ends it at the level it cut short (which is kept, partial);
+ * the levels after it are skipped and the scenario is marked interrupted. */
+static int run_sweep(pg_scenario_result *sr, pg_engine_opts *eo, json_t *states)
 {
 	const pg_sweep *sw = sr->scenario->sweep;
 	pg_engine_result *runs = calloc(sw->n_levels, sizeof(*runs));
@@ -357,7 +425,7 @@ static int run_sweep(pg_scenario_result *sr, pg_engine_opts *eo)
 	pg_stage stage;
 	pg_load load;
 	size_t i, keep;
-	int rc = 0;
+	int rc = 0, cut = 0;
 
 	sr->levels = calloc(sw->n_levels, sizeof(*sr->levels));
 	if (runs == NULL || sr->levels == NULL) {
@@ -365,6 +433,10 @@ static int run_sweep(pg_scenario_result *sr, pg_engine_opts *eo)
 		return PG_ENOMEM;
 	}
 	for (i = 0; i < sw->n_levels; i++) {
+		if (i > 0 && pg_progress_interrupted()) {
+			cut = 1; /* the levels from here on are skipped */
+			break;
+		}
 		load = sr->scenario->load;
 		if (sw->by_rate) {
 			stage = load.stages[0];
@@ -377,14 +449,20 @@ static int run_sweep(pg_scenario_result *sr, pg_engine_opts *eo)
 		eo->load = &load;
 		pg_log(PG_LOG_INFO, "scenario %s: sweep level %g", sr->scenario->name,
 		       sw->levels[i]);
-		if ((rc = pg_engine_run(&runs[i], eo)) < 0)
+		if ((rc = engine_run_live(&runs[i], eo, sr->scenario->name, &sw->levels[i])) < 0)
 			break;
 		snprintf(label, sizeof(label), "%s level %g", sr->scenario->name,
 			 sw->levels[i]);
-		if ((rc = pg_judge_run(&runs[i], eo->suite, label)) < 0)
+		if (!runs[i].interrupted && (rc = pg_judge_run(&runs[i], eo->suite, label)) < 0)
 			break;
 		level_of(&sr->levels[i], sw->levels[i], &runs[i]);
 		sr->n_levels = i + 1;
+		if (states != NULL && (rc = keep_level_state(states, &runs[i])) < 0)
+			break;
+		if (runs[i].interrupted) {
+			cut = 1;
+			break;
+		}
 	}
 	eo->load = &sr->scenario->load;
 	if (rc == 0) {
@@ -393,6 +471,11 @@ static int run_sweep(pg_scenario_result *sr, pg_engine_opts *eo)
 		keep = sr->knee >= 0 ? (size_t)sr->knee : 0;
 		sr->run = runs[keep];
 		memset(&runs[keep], 0, sizeof(runs[keep]));
+		if (cut && !sr->run.interrupted) {
+			/* the knee is a finished level; the sweep itself was cut short */
+			sr->run.interrupted = 1;
+			sr->run.interrupted_at = runs[sr->n_levels - 1].interrupted_at;
+		}
 		if (sr->knee >= 0) {
 			sr->measure.has_capacity = 1;
 			sr->measure.capacity_rps = sr->levels[sr->knee].rps;
@@ -406,22 +489,42 @@ static int run_sweep(pg_scenario_result *sr, pg_engine_opts *eo)
 	return rc;
 }
 
-static int run_scenario(pg_scenario_result *sr, pg_engine_opts *eo)
+/* --shard: adds the run's mergeable state to its runs[] entry (the part's
+ * document moves it to the scenario's "state"); takes the sweep's levels. */
+static int add_state(json_t *entry, const pg_scenario_result *sr, json_t *levels)
+{
+	json_t *st = NULL;
+	int rc = 0;
+
+	if (levels != NULL)
+		st = json_pack("{s:o}", "levels", levels);
+	else
+		rc = pg_shard_run_to_json(&st, &sr->run, &sr->measure);
+	if (rc == 0 && (st == NULL || json_object_set_new(entry, "state", st) < 0))
+		rc = PG_ENOMEM;
+	return rc;
+}
+
+static int run_scenario(pg_scenario_result *sr, pg_engine_opts *eo, int keep_state)
 {
 	const pg_load *l = &sr->scenario->load;
+	json_t *levels = NULL; /* --shard: the sweep levels' states */
 	int rc;
 
 	sr->knee = -1;
 	eo->scenario = sr->scenario;
 	eo->load = l;
-	if (sr->scenario->sweep != NULL)
-		rc = run_sweep(sr, eo);
-	else if ((rc = pg_engine_run(&sr->run, eo)) == 0)
-		rc = pg_judge_run(&sr->run, eo->suite, sr->scenario->name);
-	if (rc < 0)
-		return rc;
-	if (sr->runs == NULL && (sr->runs = json_array()) == NULL)
+	if (keep_state && sr->scenario->sweep != NULL && (levels = json_array()) == NULL)
 		return PG_ENOMEM;
+	if (sr->scenario->sweep != NULL)
+		rc = run_sweep(sr, eo, levels);
+	else if ((rc = engine_run_live(&sr->run, eo, sr->scenario->name, NULL)) == 0 &&
+		 !sr->run.interrupted) /* an interrupted run's sample is not judged */
+		rc = pg_judge_run(&sr->run, eo->suite, sr->scenario->name);
+	if (rc < 0 || (sr->runs == NULL && (sr->runs = json_array()) == NULL)) {
+		json_decref(levels);
+		return rc < 0 ? rc : PG_ENOMEM;
+	}
 	sr->measure.rec = sr->run.rec;
 	sr->measure.cost = eo->suite->cost;
 	if (l->spike_end > l->spike_start) {
@@ -445,8 +548,12 @@ static int run_scenario(pg_scenario_result *sr, pg_engine_opts *eo)
 							    eo->suite->baseline),
 					  "windows", pg_windows_json(sr->run.series));
 
-		if (entry == NULL || json_array_append_new(sr->runs, entry) < 0)
+		if (entry == NULL || json_array_append_new(sr->runs, entry) < 0) {
+			json_decref(levels);
 			return PG_ENOMEM;
+		}
+		if (keep_state && (rc = add_state(entry, sr, levels)) < 0)
+			return rc;
 	}
 	return pg_gate_evaluate(sr);
 }
@@ -469,6 +576,9 @@ static int run_scenarios(pg_run_result *run, const pg_suite *suite, const run_ar
 	eo.transport_options = suite->target.transport_options;
 	eo.workers = a->workers ? a->workers : default_workers();
 	eo.request_log = request_log;
+	eo.progress = live.display != NULL ? pg_progress_report : NULL;
+	eo.progress_ctx = live.display;
+	eo.interrupt = pg_progress_interrupt_flag();
 	for (i = 0; i < suite->n_scenarios; i++) {
 		const pg_scenario *sc = &suite->scenarios[i];
 		pg_scenario_result *sr = &run->scenarios[n];
@@ -476,14 +586,18 @@ static int run_scenarios(pg_run_result *run, const pg_suite *suite, const run_ar
 
 		if (a->scenario != NULL && strcmp(a->scenario, sc->name) != 0)
 			continue;
+		if (pg_progress_interrupted())
+			break; /* interrupted: the remaining scenarios are skipped */
 		sr->scenario = sc;
 		pg_log(PG_LOG_INFO, "scenario %s: starting", sc->name);
-		rc = run_scenario(sr, &eo);
+		rc = run_scenario(sr, &eo, a->shard.count > 0);
 		run->n_scenarios = ++n;
 		if (rc < 0) {
 			pg_error_prefix("scenario %s", sc->name);
 			return rc;
 		}
+		if (sr->run.interrupted)
+			break;
 	}
 	return 0;
 }
@@ -579,6 +693,8 @@ static int run_repeats(pg_run_result *run, const pg_suite *suite, const pg_exec_
 	memset(&a, 0, sizeof(a));
 	a.scenario = x->scenario;
 	a.workers = x->workers;
+	if (x->shard != NULL)
+		a.shard = *x->shard;
 	for (r = 0; r < n; r++) {
 		pg_run_result extra;
 		pg_run_result *into = r == 0 ? run : &extra;
@@ -600,15 +716,23 @@ static int run_repeats(pg_run_result *run, const pg_suite *suite, const pg_exec_
 			pg_log(PG_LOG_INFO, "repeat %u of %u", r + 1, n);
 		memset(&extra, 0, sizeof(extra));
 		extra.suite = suite;
+		live.repeat = r;
+		live.repeats = n;
 		rc = run_scenarios(into, suite, &a, base, r == 0 ? request_log : NULL);
-		if (rc == 0 && r > 0)
+		/* a repeat cut short by an interrupt is left out: its estimates
+		 * would be biased */
+		if (rc == 0 && r > 0 && !pg_progress_interrupted())
 			adopt_repeat(run, &extra);
+		else if (rc == 0 && r > 0)
+			pg_log(PG_LOG_WARN, "repeat %u of %u was interrupted: left out", r + 1, n);
 		if (r > 0)
 			pg_run_result_clear(&extra);
 		if (rc < 0) {
 			fprintf(stderr, "perfgate: %s\n", pg_error_last());
 			return rc;
 		}
+		if (pg_progress_interrupted())
+			break; /* the remaining repeats are skipped */
 	}
 	return 0;
 }
@@ -646,6 +770,30 @@ static void compare_baselines(json_t *doc, const pg_suite *suite, const pg_exec_
 	*exit_code = pg_compare_exit_code(&t, ba->strict);
 }
 
+/* Marks the results document of an interrupted run: "interrupted",
+ * the signal, and the scenarios that never started. */
+static void mark_interrupted(json_t *doc, const pg_run_result *run, const pg_suite *suite,
+			     const pg_exec_opts *x, int sig)
+{
+	json_t *skipped = json_array();
+	size_t i, j;
+
+	json_object_set_new(doc, "interrupted", json_true());
+	json_object_set_new(doc, "interrupted_by",
+			    json_string(sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+	for (i = 0; skipped != NULL && i < suite->n_scenarios; i++) {
+		const pg_scenario *sc = &suite->scenarios[i];
+
+		if (x->scenario != NULL && strcmp(x->scenario, sc->name) != 0)
+			continue;
+		for (j = 0; j < run->n_scenarios && run->scenarios[j].scenario != sc; j++)
+			;
+		if (j == run->n_scenarios)
+			json_array_append_new(skipped, json_string(sc->name));
+	}
+	json_object_set_new(doc, "skipped_scenarios", skipped != NULL ? skipped : json_array());
+}
+
 int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
 {
 	pg_mock_server *mock = NULL;
@@ -655,24 +803,50 @@ int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
 	pg_baseline_cfg *owned_cfg = NULL;
 	pg_atomic_file log = {NULL, {0}, {0}};
 	json_t *doc = NULL;
+	pg_suite *ran = NULL; /* --shard: the share of the suite this process runs */
+	pg_progress_display *display = NULL;
+	pg_progress_mode mode = pg_progress_mode_for(stderr, x->quiet);
 	int color = x->color >= 0 ? x->color : isatty(STDOUT_FILENO);
-	int exit_code = PG_EXIT_ERROR, cmp_code = 0, compared = 0;
+	int exit_code = PG_EXIT_ERROR, cmp_code = 0, compared = 0, sig = 0;
 
 	memset(&run, 0, sizeof(run));
 	run.suite = suite;
-	redact_url(run.target, sizeof(run.target), suite->target.url);
+	pg_redact_url(run.target, sizeof(run.target), suite->target.url);
 	now_iso8601(run.started_at, sizeof(run.started_at));
+	/* the first SIGINT/SIGTERM stops the run cleanly (progress.h) */
+	if (pg_progress_signals_install() < 0 ||
+	    (mode != PG_PROGRESS_OFF && pg_progress_new(&display, stderr, mode) < 0)) {
+		fprintf(stderr, "perfgate: %s\n", pg_error_last());
+		goto done;
+	}
+	live.display = display;
 	if (x->request_log != NULL && pg_file_open_atomic(&log, x->request_log) < 0) {
 		fprintf(stderr, "perfgate: --request-log: %s\n", pg_error_last());
 		goto done;
 	}
-	if (log.f != NULL)
+	if (log.f != NULL) {
+		pg_progress_set_abort_file(log.tmp); /* a second signal removes it */
 		fprintf(log.f, "# perfgate request log: scheduled_ns sent_ns first_content_ns "
 			       "last_byte_ns http_status result content_chunks output_tokens "
 			       "(CLOCK_MONOTONIC; 0 or -1: none)\n");
-	if (run_repeats(&run, suite, x, log.f, &mock, &exit_code) < 0)
+	}
+	if (x->shard != NULL && pg_shard_suite_new(&ran, suite, x->shard) < 0) {
+		fprintf(stderr, "perfgate: %s\n", pg_error_last());
 		goto done;
+	}
+	if (x->merged != NULL) { /* perfgate merge: the parts' measurements, merged */
+		run = *x->merged;
+		memset(x->merged, 0, sizeof(*x->merged));
+	} else if (run_repeats(&run, ran != NULL ? ran : suite, x, log.f, &mock, &exit_code) < 0) {
+		goto done;
+	}
+	if (ran != NULL) /* results describe the whole load, the same in every part */
+		pg_shard_rebind(&run, ran, suite);
 	exit_code = PG_EXIT_ERROR;
+	/* interrupted: the results are partial. The request log is still
+	 * committed: it holds every request measured until the stop. */
+	sig = pg_progress_interrupted();
+	pg_progress_set_abort_file(NULL);
 	if (log.f != NULL && pg_file_commit_atomic(&log) < 0) {
 		fprintf(stderr, "perfgate: --request-log: %s\n", pg_error_last());
 		goto done;
@@ -682,10 +856,21 @@ int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
 		fprintf(stderr, "perfgate: out of memory\n");
 		goto done;
 	}
-	compare_baselines(doc, suite, x, &cfg, &owned_cfg, &cmp_code, &compared);
+	if (sig != 0)
+		mark_interrupted(doc, &run, suite, x, sig);
+	else
+		compare_baselines(doc, suite, x, &cfg, &owned_cfg, &cmp_code, &compared);
 	pg_report_console(stdout, &run, color);
 	if (compared)
 		pg_compare_print(stdout, doc, color);
+	if (x->shard != NULL)
+		printf("shard %u/%u: the requirements above judge this part alone; `perfgate "
+		       "merge` judges the whole run\n",
+		       x->shard->index, x->shard->count);
+	if (sig != 0)
+		printf("INTERRUPTED by %s: the results are partial; baselines were not compared "
+		       "or updated\n",
+		       sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	fflush(stdout);
 	if (cmp_code == PG_EXIT_ERROR)
 		exit_code = PG_EXIT_ERROR;
@@ -693,7 +878,9 @@ int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
 		exit_code = PG_EXIT_USAGE;
 	else
 		exit_code = run.pass && cmp_code == 0 ? PG_EXIT_PASS : PG_EXIT_FAIL;
-	dead = unreachable(&run);
+	if (x->shard != NULL)
+		exit_code = PG_EXIT_PASS; /* a part is judged once merged */
+	dead = sig != 0 ? NULL : unreachable(&run);
 	if (dead != NULL) {
 		fprintf(stderr, "perfgate: could not run: every request of scenario %s failed to "
 				"connect to %s (%s)\n",
@@ -702,10 +889,20 @@ int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
 							 : "no detail");
 		exit_code = PG_EXIT_ERROR;
 	}
-	if (pg_judge_none_graded(stderr, &run))
+	if (sig == 0 && pg_judge_none_graded(stderr, &run))
 		exit_code = PG_EXIT_ERROR;
+	if (sig != 0)
+		exit_code = PG_EXIT_INTERRUPTED;
 	json_object_set_new(doc, "verdict", json_string(exit_code == 0 ? "pass" : "fail"));
 	json_object_set_new(doc, "exit_code", json_integer(exit_code));
+	if (x->shard != NULL && (json_object_set_new(doc, "verdict", json_string("partial")) < 0 ||
+				 pg_shard_doc_finish(doc, x->shard) < 0)) {
+		fprintf(stderr, "perfgate: %s\n", pg_error_last());
+		exit_code = PG_EXIT_ERROR;
+		goto done;
+	}
+	if (x->merged_info != NULL)
+		json_object_set(doc, "merged", x->merged_info);
 	if (x->out_dir != NULL) {
 		char path[4096];
 
@@ -728,7 +925,9 @@ int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
 		goto done;
 	}
 	if (x->baseline != NULL && x->baseline->update) {
-		if (exit_code != PG_EXIT_PASS)
+		if (sig != 0)
+			fprintf(stderr, "perfgate: baselines not updated: the run was interrupted\n");
+		else if (exit_code != PG_EXIT_PASS)
 			fprintf(stderr, "perfgate: baselines not updated: the run did not pass\n");
 		else if (pg_cli_update_baselines(doc, suite->path, cfg->history, x->baseline) < 0) {
 			fprintf(stderr, "perfgate: --update-baseline: %s\n", pg_error_last());
@@ -736,11 +935,16 @@ int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
 		}
 	}
 done:
+	pg_progress_set_abort_file(NULL);
 	pg_file_abort_atomic(&log);
 	json_decref(doc);
 	pg_baseline_cfg_free(owned_cfg);
 	pg_run_result_clear(&run);
+	pg_shard_suite_free(ran);
 	pg_mock_stop(mock);
+	live.display = NULL;
+	pg_progress_free(display);
+	pg_progress_signals_restore();
 	return exit_code;
 }
 
@@ -794,6 +998,11 @@ int pg_cmd_run(int argc, char **argv, int validate_only)
 		exit_code = PG_EXIT_USAGE;
 		goto done;
 	}
+	if (a.shard.count > 0 && pg_shard_check(suite, &a.shard, a.scenario) < 0) {
+		fprintf(stderr, "perfgate: %s\n", pg_error_last());
+		exit_code = PG_EXIT_USAGE;
+		goto done;
+	}
 	if (validate_only) {
 		printf("%s: ok (%zu scenario%s, %d requirement%s, adapter %s)\n", a.suite,
 		       suite->n_scenarios, suite->n_scenarios == 1 ? "" : "s",
@@ -812,6 +1021,11 @@ int pg_cmd_run(int argc, char **argv, int validate_only)
 	x.report = a.report;
 	x.baseline = &a.baseline;
 	x.no_baseline = a.no_baseline;
+	x.quiet = a.quiet;
+	if (a.shard.count > 0) {
+		x.shard = &a.shard;
+		x.no_baseline = 1; /* compared once merged */
+	}
 	exit_code = pg_cli_execute(suite, &x);
 done:
 	pg_suite_free(suite);

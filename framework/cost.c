@@ -18,10 +18,12 @@ static const char *const token_keys[] = {"input_usd_per_1m", "output_usd_per_1m"
 static int money(double *out, const pg_yaml_node *n, const char *what)
 {
 	pg_quantity q;
-	int rc;
+	char got[64];
 
-	if ((rc = pg_yaml_want(n, PG_YAML_SCALAR, what)) < 0)
-		return rc;
+	if (n->kind != PG_YAML_SCALAR || pg_yaml_is_null(n))
+		return pg_yaml_fail(&n->mark, PG_EINVAL,
+				    "%s needs an amount of dollars such as $4.10, got %s", what,
+				    pg_yaml_describe(got, sizeof(got), n));
 	if (pg_quantity_parse(&q, n->value) < 0) {
 		char msg[512];
 

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -31,6 +32,8 @@
 #include "error.h"
 #include "log.h"
 #include "plugin_loader.h"
+#include "redact.h"
+#include "retry_after.h"
 #include "rng.h"
 #include "schedule.h"
 
@@ -52,11 +55,13 @@ typedef struct req_ctx {
 	pg_ns last_content;
 	pg_ns now;        /* arrival time of the bytes being parsed */
 	int attempt;      /* retries made so far */
+	pg_ns retry_after; /* wait the last response's Retry-After asked for; 0: none */
 	char *answer;     /* generated text kept for the scorer (quality only) */
 	size_t answer_len;
 	size_t answer_cap;
 	int answer_truncated;
 	struct event *retry_timer; /* made on the first retry, kept with the context */
+	struct req_ctx *act_prev, *act_next; /* the worker's list of contexts in use */
 	pg_request_outcome out;
 } req_ctx;
 
@@ -81,7 +86,11 @@ struct worker {
 	pg_ns next_offset;
 	int sched_done;
 	req_ctx *free_ctx;
+	req_ctx *active;   /* contexts handed out and not yet put back */
+	struct event *cancel_poll; /* with opts->interrupt: watches e->cancel */
 	atomic_llong in_flight;
+	/* for progress reports, all phases: read by the main thread */
+	atomic_llong sent_all, done_all, failed_all;
 	int64_t cap;       /* open loop: in-flight cap of this worker */
 	int64_t vus;       /* closed loop: virtual users of this worker */
 	int64_t vus_idle;  /* closed loop: users that stopped */
@@ -109,6 +118,8 @@ struct engine {
 	pg_ns run_end;      /* no request is scheduled at or after this */
 	atomic_llong measured_started;
 	atomic_int stop;
+	atomic_int cancel;  /* interrupted: workers leave their loop at once */
+	pg_ns cancel_at;    /* when the main thread saw the interrupt (main thread only) */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	unsigned int finished;
@@ -146,6 +157,10 @@ static req_ctx *ctx_get(worker *w)
 	c->answer_cap = answer_cap;
 	c->out.input_tokens = -1;
 	c->out.output_tokens = -1;
+	c->act_next = w->active;
+	if (w->active != NULL)
+		w->active->act_prev = c;
+	w->active = c;
 	return c;
 }
 
@@ -159,8 +174,41 @@ static void ctx_put(worker *w, req_ctx *c)
 	h->free(c->req.body);
 	c->parse = NULL;
 	c->req.url = c->req.body = NULL;
+	if (c->act_prev != NULL)
+		c->act_prev->act_next = c->act_next;
+	else
+		w->active = c->act_next;
+	if (c->act_next != NULL)
+		c->act_next->act_prev = c->act_prev;
+	c->act_prev = c->act_next = NULL;
 	c->next_free = w->free_ctx;
 	w->free_ctx = c;
+}
+
+/* After an interrupt, once the worker's loop has stopped: every measured
+ * request still in flight (or waiting for a retry) is counted as
+ * cancelled. The contexts are released in worker_teardown, after the
+ * transport has dropped its transfers. */
+static void count_cancelled(worker *w)
+{
+	const req_ctx *c;
+
+	for (c = w->active; c != NULL; c = c->act_next)
+		if (c->phase == PHASE_MEASURED)
+			w->rec->cancelled++;
+}
+
+/* Releases the contexts still in use (an interrupted run); the transport
+ * must have been destroyed first, so no callback can reach them. */
+static void ctx_drop_active(worker *w)
+{
+	while (w->active != NULL) {
+		req_ctx *c = w->active;
+
+		if (c->retry_timer != NULL)
+			event_del(c->retry_timer);
+		ctx_put(w, c);
+	}
 }
 
 static void ctx_free_list(worker *w)
@@ -360,9 +408,14 @@ static void on_done(void *ctx, pg_error_class fail, const char *message, pg_ns a
 	if (fail != PG_FAIL_NONE) {
 		if (c->out.fail == PG_FAIL_NONE)
 			c->out.fail = fail;
-		if (fail == PG_FAIL_CONNECT && w->first_connect_error[0] == '\0')
-			snprintf(w->first_connect_error, sizeof(w->first_connect_error), "%s",
-				 message ? message : "connection failed");
+		if (fail == PG_FAIL_CONNECT && w->first_connect_error[0] == '\0') {
+			/* the transport's own text: it may quote a URL with credentials */
+			int n = snprintf(w->first_connect_error, sizeof(w->first_connect_error),
+					 "%s", message ? message : "connection failed");
+
+			pg_redact_text(w->first_connect_error,
+				       n < 0 || (size_t)n >= sizeof(w->first_connect_error));
+		}
 	} else if (c->status < 200 || c->status > 299) {
 		c->out.fail = PG_FAIL_HTTP;
 	} else {
@@ -382,6 +435,9 @@ static void on_done(void *ctx, pg_error_class fail, const char *message, pg_ns a
 	else if (w->sample != NULL && c->out.fail == PG_FAIL_NONE && c->phase == PHASE_MEASURED)
 		sample_answer(w, c);
 	atomic_fetch_sub(&w->in_flight, 1);
+	atomic_fetch_add_explicit(&w->done_all, 1, memory_order_relaxed);
+	if (c->out.fail != PG_FAIL_NONE)
+		atomic_fetch_add_explicit(&w->failed_all, 1, memory_order_relaxed);
 	record_outcome(w, c);
 	ctx_put(w, c);
 	send_due_early(w, at);
@@ -396,7 +452,19 @@ static void on_done(void *ctx, pg_error_class fail, const char *message, pg_ns a
 	check_finished(w);
 }
 
-static const pg_transfer_events transfer_events = {on_headers, on_body, on_done};
+/* A response's Retry-After; an unparsable value is ignored. */
+static void on_retry_after(void *ctx, const char *value)
+{
+	req_ctx *c = ctx;
+	struct timespec ts;
+	pg_ns wait;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (pg_retry_after_parse(&wait, value, (int64_t)ts.tv_sec * PG_NS_PER_S + ts.tv_nsec) == 0)
+		c->retry_after = wait;
+}
+
+static const pg_transfer_events transfer_events = {on_headers, on_body, on_done, on_retry_after};
 
 /* Grades a successful answer with the suite's scorer. */
 static void score_answer(worker *w, req_ctx *c)
@@ -535,12 +603,34 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Sends the same request again after retry_backoff x 2^attempt. The
- * latency stays measured from the original scheduled start. */
+/* The wait before the next attempt: retry_backoff x 2^attempt, or longer
+ * when the response's Retry-After asked for more. The Retry-After part is
+ * capped by the request timeout and by the time left before the run ends,
+ * so a server asking for an hour cannot hold the run. */
+static pg_ns retry_wait(const req_ctx *c)
+{
+	const engine *e = c->w->eng;
+	pg_ns wait = e->load->retry_backoff << c->attempt, asked = c->retry_after;
+
+	if (asked <= wait)
+		return wait;
+	if (e->load->timeout > 0 && asked > e->load->timeout)
+		asked = e->load->timeout;
+	if (e->run_end != INT64_MAX) {
+		pg_ns left = e->run_end - pg_now_ns();
+
+		if (asked > left)
+			asked = left;
+	}
+	return asked > wait ? asked : wait;
+}
+
+/* Sends the same request again after retry_wait(). The latency stays
+ * measured from the original scheduled start. */
 static void retry_later(req_ctx *c)
 {
 	worker *w = c->w;
-	pg_ns wait = w->eng->load->retry_backoff << c->attempt;
+	pg_ns wait = retry_wait(c);
 	struct timeval tv;
 
 	c->attempt++;
@@ -553,6 +643,7 @@ static void retry_later(req_ctx *c)
 	c->status = 0;
 	c->last_content = 0;
 	c->out.first_content = c->out.last_byte = 0;
+	c->retry_after = 0;
 	c->out.fail = PG_FAIL_NONE;
 	c->out.http_status = 0;
 	c->out.content_chunks = 0;
@@ -643,6 +734,7 @@ static int issue(worker *w, pg_ns scheduled, int phase)
 		return rc;
 	}
 	atomic_fetch_add(&w->in_flight, 1);
+	atomic_fetch_add_explicit(&w->sent_all, 1, memory_order_relaxed);
 	if (phase == PHASE_MEASURED) {
 		w->rec->started++;
 		ev.sent = 1;
@@ -732,6 +824,24 @@ static void send_due_early(worker *w, pg_ns now)
 
 /* ---- workers ------------------------------------------------------------ */
 
+/* How often a worker looks at e->cancel while its loop waits. */
+#define CANCEL_POLL_US 100000
+
+/* Interrupted: leaves the loop at once, abandoning the requests in flight
+ * (worker_main counts them). Otherwise a safety net: the loop ends when
+ * the worker has nothing left to do. */
+static void on_cancel_poll(evutil_socket_t fd, short what, void *arg)
+{
+	worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	if (atomic_load(&w->eng->cancel))
+		event_base_loopbreak(w->base);
+	else
+		check_finished(w);
+}
+
 static void *worker_main(void *arg)
 {
 	worker *w = arg;
@@ -758,8 +868,16 @@ static void *worker_main(void *arg)
 			arm_arrival(w, pg_now_ns());
 		check_finished(w);
 	}
-	if (atomic_load(&w->in_flight) > 0 || (e->load->model != PG_LOAD_CLOSED && !w->sched_done))
+	if (atomic_load(&w->in_flight) > 0 || (e->load->model != PG_LOAD_CLOSED && !w->sched_done)) {
+		if (w->cancel_poll != NULL) {
+			struct timeval tv = {0, CANCEL_POLL_US};
+
+			evtimer_add(w->cancel_poll, &tv);
+		}
 		event_base_dispatch(w->base);
+	}
+	if (atomic_load(&e->cancel))
+		count_cancelled(w);
 	pthread_mutex_lock(&e->lock);
 	e->finished++;
 	pthread_cond_signal(&e->cond);
@@ -779,6 +897,9 @@ static int worker_setup(engine *e, worker *w, unsigned int index)
 	w->eng = e;
 	w->index = index;
 	atomic_init(&w->in_flight, 0);
+	atomic_init(&w->sent_all, 0);
+	atomic_init(&w->done_all, 0);
+	atomic_init(&w->failed_all, 0);
 	if (cfg == NULL)
 		return PG_ENOMEM;
 	/* sub-millisecond timers for open-loop pacing */
@@ -797,6 +918,9 @@ static int worker_setup(engine *e, worker *w, unsigned int index)
 	}
 	w->arrival_timer = evtimer_new(w->base, on_arrival, w);
 	if (w->arrival_timer == NULL || event_priority_set(w->arrival_timer, 0) != 0)
+		return PG_ENOMEM;
+	if (o->interrupt != NULL &&
+	    (w->cancel_poll = event_new(w->base, -1, EV_PERSIST, on_cancel_poll, w)) == NULL)
 		return PG_ENOMEM;
 	if ((rc = pg_recorder_new(&w->rec, &o->scenario->goodput)) < 0 ||
 	    (rc = pg_series_ring_new(&w->ring)) < 0)
@@ -863,6 +987,7 @@ static void worker_teardown(engine *e, worker *w)
 {
 	if (w->transport != NULL)
 		e->tops->destroy(w->transport);
+	ctx_drop_active(w); /* an interrupted run's requests, now without a transfer */
 	if (w->adapter != NULL)
 		e->aops->destroy(w->adapter);
 	if (w->scorer != NULL)
@@ -876,6 +1001,8 @@ static void worker_teardown(engine *e, worker *w)
 	pg_recorder_free(w->rec);
 	if (w->arrival_timer != NULL)
 		event_free(w->arrival_timer);
+	if (w->cancel_poll != NULL)
+		event_free(w->cancel_poll);
 	if (w->base != NULL)
 		event_base_free(w->base);
 }
@@ -965,22 +1092,117 @@ static void set_times(engine *e)
 	}
 }
 
-/* Main thread: collect finished seconds until every worker is done. */
+/* The main thread's wake-up period: how fast an interrupt is noticed. */
+#define MAIN_TICK_NS (100 * PG_NS_PER_MS)
+
+/* What the main thread keeps between progress reports. */
+typedef struct progress_state {
+	pg_ns next;       /* report when the clock reaches this */
+	pg_ns last_at;    /* the previous report */
+	int64_t last_done;
+	pg_hist *e2e, *ttft; /* the series' batches merged (coarse), reused */
+} progress_state;
+
+/* The q-quantile over the series' batches so far (the measured window up
+ * to the last collected second); NaN when there is none. The batches'
+ * histograms all have the same shape, so the first one is cloned once and
+ * the rest merged into it. */
+static double batches_quantile(pg_hist **tmp, const pg_series *s, int ttft, double q)
+{
+	size_t i;
+
+	if (*tmp != NULL)
+		pg_hist_reset(*tmp);
+	for (i = 0; i < s->n_batches; i++) {
+		const pg_hist *h = ttft ? s->batches[i].ttft : s->batches[i].e2e;
+
+		if (h == NULL)
+			continue;
+		if (*tmp == NULL) {
+			if (pg_hist_clone(tmp, h) < 0)
+				return NAN;
+		} else if (pg_hist_merge(*tmp, h) < 0) {
+			return NAN;
+		}
+	}
+	return *tmp != NULL && pg_hist_count(*tmp) > 0 ? (double)pg_hist_quantile(*tmp, q) : NAN;
+}
+
+static void report_progress(engine *e, progress_state *ps, const pg_series *series, pg_ns now)
+{
+	pg_progress p;
+	unsigned int i;
+
+	memset(&p, 0, sizeof(p));
+	p.elapsed = now - e->t0;
+	p.planned = e->run_end == INT64_MAX ? 0 : e->run_end - e->t0;
+	if (e->load->model == PG_LOAD_CLOSED && e->load->requests > 0) {
+		p.planned_requests = e->load->requests;
+		p.measured_started = atomic_load(&e->measured_started);
+		if (p.measured_started > p.planned_requests)
+			p.measured_started = p.planned_requests;
+	}
+	p.phase = now < e->window_start ? PG_PROGRESS_WARMUP
+		  : now >= e->window_end ? PG_PROGRESS_COOLDOWN
+					 : PG_PROGRESS_MEASURED;
+	for (i = 0; i < e->n_workers; i++) {
+		worker *w = &e->workers[i];
+
+		p.sent += atomic_load_explicit(&w->sent_all, memory_order_relaxed);
+		p.completed += atomic_load_explicit(&w->done_all, memory_order_relaxed);
+		p.failed += atomic_load_explicit(&w->failed_all, memory_order_relaxed);
+		p.in_flight += atomic_load(&w->in_flight);
+	}
+	p.rps = now > ps->last_at ? (double)(p.completed - ps->last_done) * 1e9 /
+					(double)(now - ps->last_at)
+				  : 0.0;
+	p.e2e_p95 = batches_quantile(&ps->e2e, series, 0, 0.95);
+	p.ttft_p95 = batches_quantile(&ps->ttft, series, 1, 0.95);
+	ps->last_at = now;
+	ps->last_done = p.completed;
+	e->opts->progress(e->opts->progress_ctx, &p);
+}
+
+/* Main thread: collects finished seconds until every worker is done,
+ * reports progress once a second, and turns an interrupt into a stop that
+ * the workers see within CANCEL_POLL_US. */
 static void collect_until_done(engine *e, pg_series *series, pg_series_ring **rings)
 {
 	struct timespec deadline;
+	progress_state ps;
+	pg_ns now;
 
+	memset(&ps, 0, sizeof(ps));
+	ps.last_at = e->t0;
+	ps.next = e->t0 + PG_NS_PER_S;
 	pthread_mutex_lock(&e->lock);
 	while (e->finished < e->n_workers) {
 		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += 1;
+		deadline.tv_nsec += MAIN_TICK_NS;
+		if (deadline.tv_nsec >= PG_NS_PER_S) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= PG_NS_PER_S;
+		}
 		pthread_cond_timedwait(&e->cond, &e->lock, &deadline);
 		pthread_mutex_unlock(&e->lock);
+		now = pg_now_ns();
+		if (e->opts->interrupt != NULL && atomic_load(e->opts->interrupt) &&
+		    !atomic_load(&e->cancel)) {
+			e->cancel_at = now;
+			atomic_store(&e->stop, 1);
+			atomic_store(&e->cancel, 1);
+		}
 		/* one second of grace: a worker may still be recording the last one */
-		pg_series_collect(series, rings, e->n_workers, second_of(e, pg_now_ns()) - 1);
+		pg_series_collect(series, rings, e->n_workers, second_of(e, now) - 1);
+		if (e->opts->progress != NULL && now >= ps.next && !atomic_load(&e->cancel)) {
+			report_progress(e, &ps, series, now);
+			ps.next = e->t0 + ((now - e->t0) / PG_NS_PER_S + 1) * PG_NS_PER_S;
+		}
 		pthread_mutex_lock(&e->lock);
 	}
 	pthread_mutex_unlock(&e->lock);
+	pg_hist_free(ps.e2e);
+	pg_hist_free(ps.ttft);
 }
 
 int pg_engine_run(pg_engine_result *out, const pg_engine_opts *opts)
@@ -990,6 +1212,7 @@ int pg_engine_run(pg_engine_result *out, const pg_engine_opts *opts)
 	pthread_condattr_t ca;
 	unsigned int i;
 	int64_t needed;
+	pg_ns stopped;
 	int rc = PG_ENOMEM;
 
 	memset(out, 0, sizeof(*out));
@@ -1001,6 +1224,7 @@ int pg_engine_run(pg_engine_result *out, const pg_engine_opts *opts)
 	e.n_workers = opts->workers >= 1 ? opts->workers : 1;
 	atomic_init(&e.measured_started, 0);
 	atomic_init(&e.stop, 0);
+	atomic_init(&e.cancel, 0);
 	pthread_mutex_init(&e.lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -1056,9 +1280,10 @@ int pg_engine_run(pg_engine_result *out, const pg_engine_opts *opts)
 	for (i = 0; i < e.n_workers; i++)
 		if (e.workers[i].thread_started)
 			pthread_join(e.workers[i].thread, NULL);
+	stopped = pg_now_ns();
 	if (rc == PG_EIO)
 		goto done;
-	pg_series_collect(out->series, rings, e.n_workers, second_of(&e, pg_now_ns()) + 1);
+	pg_series_collect(out->series, rings, e.n_workers, second_of(&e, stopped) + 1);
 	for (i = 0; i < e.n_workers; i++) {
 		if (e.workers[i].fatal) {
 			pg_error_set("worker %u: %s", i, e.workers[i].fatal_msg);
@@ -1077,6 +1302,14 @@ int pg_engine_run(pg_engine_result *out, const pg_engine_opts *opts)
 		goto done;
 	if (e.window_end == INT64_MAX)
 		out->rec->window_end = pg_now_ns();
+	if (atomic_load(&e.cancel)) {
+		/* the measured window ends when the workers stopped */
+		out->interrupted = 1;
+		out->interrupted_at = e.cancel_at - e.t0;
+		if (stopped < out->rec->window_end)
+			out->rec->window_end =
+			    stopped > out->rec->window_start ? stopped : out->rec->window_start;
+	}
 	out->window_offset = e.window_start - e.t0;
 	out->workers = e.n_workers;
 	for (i = 0; i < e.n_workers; i++) {

@@ -7,12 +7,33 @@
 #ifndef PG_ENGINE_H
 #define PG_ENGINE_H
 
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "perfgate/plugin.h"
 #include "recorder.h"
 #include "series.h"
 #include "suite.h"
+
+/* Where a run is, as reported to pg_engine_opts.progress about once a
+ * second. The counts cover every request of the run, warmup and cooldown
+ * included; the percentiles cover the measured window collected so far
+ * (which lags the clock by a second or two). */
+typedef struct pg_progress {
+	pg_ns elapsed;            /* since the run's start, warmup included */
+	pg_ns planned;            /* warmup + duration + cooldown; 0: unknown (request count) */
+	int64_t planned_requests; /* request-count mode: measured requests to make; else 0 */
+	int64_t measured_started; /* request-count mode: of those, started so far */
+	int phase;                /* PG_PROGRESS_WARMUP, _MEASURED or _COOLDOWN */
+	int64_t sent;             /* requests handed to the transport */
+	int64_t completed;        /* requests that ended (succeeded or failed) */
+	int64_t failed;           /* of those, failures */
+	int64_t in_flight;        /* outstanding now */
+	double rps;               /* completions per second since the previous report */
+	double e2e_p95, ttft_p95; /* ns over the measured window so far; NaN: none yet */
+} pg_progress;
+
+enum { PG_PROGRESS_WARMUP = 0, PG_PROGRESS_MEASURED = 1, PG_PROGRESS_COOLDOWN = 2 };
 
 typedef struct pg_engine_opts {
 	unsigned int version;
@@ -28,11 +49,24 @@ typedef struct pg_engine_opts {
 	unsigned int workers;        /* event-loop threads, >= 1 */
 	FILE *request_log;           /* NULL, or one line per measured request (see
 				      * docs/results.md); written from every worker */
+	/* ---- version 3 ---- */
+	/* Called on the main thread about once a second while the load runs
+	 * (NULL: never); p is valid during the call only. */
+	void (*progress)(void *ctx, const pg_progress *p);
+	void *progress_ctx;
+	/* NULL, or a flag (set by a signal handler, progress.h) that stops the
+	 * run within a fraction of a second once non-zero: no request is sent
+	 * any more, measured requests in flight are abandoned and counted in
+	 * rec->cancelled, and the result is marked interrupted. */
+	const atomic_int *interrupt;
 } pg_engine_opts;
 
-#define PG_ENGINE_OPTS_VERSION 2
+#define PG_ENGINE_OPTS_VERSION 3
 #define PG_ENGINE_OPTS_INIT                                                                        \
-	{ PG_ENGINE_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, NULL }
+	{                                                                                          \
+		PG_ENGINE_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1,   \
+		    NULL, NULL, NULL, NULL                                                         \
+	}
 
 /* One successful measured answer kept for grading after the run. */
 typedef struct pg_answer {
@@ -66,9 +100,14 @@ typedef struct pg_engine_result {
 	int judged;
 	int64_t judge_failures;  /* sampled answers left ungraded: the scorer failed */
 	char judge_error[256];   /* the first failure's message */
+	/* The run was stopped by pg_engine_opts.interrupt: rec holds what was
+	 * measured until then (rec->cancelled: measured requests abandoned in
+	 * flight) and the measured window ends when the workers stopped. */
+	int interrupted;
+	pg_ns interrupted_at; /* when the interrupt was seen, from the run's start */
 } pg_engine_result;
 
-/* Runs the load to completion and fills *out. Returns PG_EIO (with a
+/* Runs the load to completion (or until opts->interrupt) and fills *out. Returns PG_EIO (with a
  * message) when the run could not be carried out: plugin instances could
  * not be created, threads could not start, or a request could not be
  * built or handed to the transport. */

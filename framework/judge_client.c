@@ -12,9 +12,11 @@
 #include <strings.h>
 
 #include "error.h"
+#include "log.h"
 #include "mock.h"
 #include "options.h"
 #include "plugin_loader.h"
+#include "redact.h"
 
 /* Error-body bytes kept to quote in a message. */
 #define ERR_BODY_MAX 200
@@ -55,23 +57,6 @@ typedef struct xfer {
 static _Thread_local pg_judge_client *active;
 
 /* ---- URLs and headers ------------------------------------------------- */
-
-/* url without user:password@ and without a query or fragment. */
-static void display_url(char *buf, size_t size, const char *url)
-{
-	const char *sep = strstr(url, "://");
-	const char *host = sep != NULL ? sep + 3 : url;
-	const char *end = host + strcspn(host, "/?#");
-	const char *at = memchr(host, '@', (size_t)(end - host));
-	size_t cut;
-
-	if (at != NULL)
-		snprintf(buf, size, "%.*s%s", (int)(host - url), url, at + 1);
-	else
-		snprintf(buf, size, "%s", url);
-	cut = strcspn(buf, "?#");
-	buf[cut] = '\0';
-}
 
 static int has_header(const pg_target *tg, const char *name)
 {
@@ -272,6 +257,10 @@ static int set_transport_options(pg_judge_client *c)
 		cc = curl_easy_setopt(c->easy, CURLOPT_SSL_VERIFYPEER, 0L);
 		if (cc == CURLE_OK)
 			cc = curl_easy_setopt(c->easy, CURLOPT_SSL_VERIFYHOST, 0L);
+		/* as loud as the curl transport is for the target */
+		pg_log(PG_LOG_WARN,
+		       "judge %s: insecure: TLS certificates and host names are not verified",
+		       c->display);
 	}
 	if (cc == CURLE_OK && pg_options_spec(o, "http2") && pg_options_bool(o, "http2"))
 		cc = curl_easy_setopt(c->easy, CURLOPT_HTTP_VERSION,
@@ -339,7 +328,7 @@ int pg_judge_client_new(pg_judge_client **out, const pg_target *tg, pg_ns timeou
 	c->connect_timeout_ms = c->timeout_ms < 10000 ? c->timeout_ms : 10000;
 	c->user_content_type = has_header(tg, "Content-Type");
 	c->user_accept = has_header(tg, "Accept");
-	display_url(c->display, sizeof(c->display), tg->url);
+	pg_redact_url(c->display, sizeof(c->display), tg->url);
 	if (strncmp(tg->url, "mock://", 7) == 0) {
 		pg_mock_config cfg = PG_MOCK_CONFIG_INIT;
 		const char *q = strchr(tg->url, '?');

@@ -4,6 +4,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "redact.h"
+
+/* Weak, as in error.c: builds without redact.c; scrubs wherever it is linked. */
+extern void pg_redact_text(char *text, int cut) __attribute__((weak));
+
 static pg_log_level threshold = PG_LOG_WARN;
 
 void pg_log_set_level(pg_log_level level)
@@ -14,13 +19,16 @@ void pg_log_set_level(pg_log_level level)
 void pg_log(pg_log_level level, const char *fmt, ...)
 {
 	static const char *const names[] = {"error", "warning", "info", "debug"};
+	char line[4096];
 	va_list ap;
+	int n;
 
 	if (level > threshold)
 		return;
-	fprintf(stderr, "perfgate: %s: ", names[level]);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (pg_redact_text != NULL)
+		pg_redact_text(line, n < 0 || (size_t)n >= sizeof(line));
+	fprintf(stderr, "perfgate: %s: %s\n", names[level], line);
 }

@@ -1,8 +1,9 @@
 /*
- * perfgate command line: run, validate, plugins, metrics, mock, version.
+ * perfgate command line: run, validate, init, plugins, metrics, mock, version.
  * Exit codes (documented in the README): 0 every requirement met, 1 a
  * requirement failed, 2 bad suite or usage, 3 the run could not be carried
- * out.
+ * out, 4 interrupted by SIGINT/SIGTERM (partial results written; a second
+ * signal exits at once with 130, see progress.h).
  */
 #include <curl/curl.h>
 #include <getopt.h>
@@ -27,6 +28,8 @@ static const char usage_main[] =
     "commands:\n"
     "  run SUITE        run a suite's scenarios and gate on their requirements\n"
     "  validate SUITE   check a suite without sending any load\n"
+    "  init [FILE]      write a commented starter suite (default perfgate.yaml)\n"
+    "  merge PART...    combine the parts of a run sharded with run --shard I/N\n"
     "  load URL         ad-hoc load without a suite, like wrk or hey\n"
     "  report RESULTS   CI reports (JUnit, GitHub, GitLab, OpenMetrics, HTML) from results.json\n"
     "  compare OLD NEW  compare two results files as a baseline comparison would\n"
@@ -38,7 +41,8 @@ static const char usage_main[] =
     "  version          print the version\n"
     "\n"
     "Run 'perfgate <command> --help' for a command's options.\n"
-    "Exit codes: 0 pass, 1 a requirement failed or a regression, 2 bad suite or usage, 3 could not run.\n";
+    "Exit codes: 0 pass, 1 a requirement failed or a regression, 2 bad suite or usage, 3 could not run,\n"
+    "4 interrupted by SIGINT/SIGTERM (partial results written, baselines untouched).\n";
 
 static const char usage_plugins[] =
     "usage: perfgate plugins [--plugin-path DIRS]\n"
@@ -203,6 +207,10 @@ int main(int argc, char **argv)
 		rc = pg_cmd_run(argc - 1, argv + 1, 1);
 	else if (strcmp(cmd, "load") == 0)
 		rc = pg_cmd_load(argc - 1, argv + 1);
+	else if (strcmp(cmd, "init") == 0)
+		rc = pg_cmd_init(argc - 1, argv + 1);
+	else if (strcmp(cmd, "merge") == 0)
+		rc = pg_cmd_merge(argc - 1, argv + 1);
 	else if (strcmp(cmd, "report") == 0)
 		rc = pg_cli_report(argc - 1, argv + 1);
 	else if (strcmp(cmd, "compare") == 0)

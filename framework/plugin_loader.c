@@ -3,6 +3,8 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,6 +222,87 @@ void pg_plugins_free(pg_plugin_registry *r)
 	free(r);
 }
 
+/* Refuses what another local user could have put in place of a plugin
+ * (loading it runs its code as us): a file anyone may write, one owned by
+ * a user other than root or us, or one in a directory that is world-
+ * writable without the sticky bit or owned by such a user (who could swap
+ * the file). Group-writable files are allowed: shared build trees use
+ * them. The checks cover the path as given and, through symlinks, the file
+ * it names; between them and dlopen only root or we could change it. */
+static int check_owner(const char *path, const char *what, const char *where,
+		       const struct stat *st)
+{
+	uid_t me = geteuid();
+
+	if (st->st_uid != 0 && st->st_uid != me) {
+		pg_error_set("refusing to load plugin %s: %s %s is owned by uid %u, neither root nor "
+			     "this user (uid %u); chown it",
+			     path, what, where, (unsigned)st->st_uid, (unsigned)me);
+		return PG_EINVAL;
+	}
+	return 0;
+}
+
+static int check_dir(const char *path, const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0) {
+		pg_error_set("cannot load plugin '%s': %s: %s", path, dir, strerror(errno));
+		return PG_EIO;
+	}
+	if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+		pg_error_set("refusing to load plugin %s: the directory %s is world-writable without "
+			     "the sticky bit (mode %04o), so anyone could replace the plugin; "
+			     "chmod o-w %s",
+			     path, dir, (unsigned)(st.st_mode & 07777), dir);
+		return PG_EINVAL;
+	}
+	return check_owner(path, "the directory", dir, &st);
+}
+
+/* The directory part of path ("." when it has none) into buf. */
+static void dir_of(char *buf, size_t size, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(buf, size, ".");
+	else if (slash == path)
+		snprintf(buf, size, "/");
+	else
+		snprintf(buf, size, "%.*s", (int)(slash - path), path);
+}
+
+static int check_trusted(const char *path)
+{
+	char real[PATH_MAX], dir[PATH_MAX], real_dir[PATH_MAX];
+	struct stat st;
+	int rc;
+
+	if (realpath(path, real) == NULL || stat(real, &st) != 0) {
+		pg_error_set("cannot load plugin '%s': %s", path, strerror(errno));
+		return PG_EIO;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		pg_error_set("cannot load plugin '%s': not a regular file", path);
+		return PG_EINVAL;
+	}
+	if (st.st_mode & S_IWOTH) {
+		pg_error_set("refusing to load plugin %s: the file is world-writable (mode %04o); "
+			     "chmod o-w %s",
+			     path, (unsigned)(st.st_mode & 07777), path);
+		return PG_EINVAL;
+	}
+	if ((rc = check_owner(path, "the file", real, &st)) < 0)
+		return rc;
+	dir_of(dir, sizeof(dir), path);
+	dir_of(real_dir, sizeof(real_dir), real);
+	if ((rc = check_dir(path, dir)) < 0)
+		return rc;
+	return strcmp(dir, real_dir) != 0 ? check_dir(path, real_dir) : 0;
+}
+
 int pg_plugins_load_file(pg_plugin_registry *r, const char *path, const pg_plugin_desc **out)
 {
 	void *handle, **hs;
@@ -230,6 +313,8 @@ int pg_plugins_load_file(pg_plugin_registry *r, const char *path, const pg_plugi
 
 	if (out != NULL)
 		*out = NULL;
+	if ((rc = check_trusted(path)) < 0)
+		return rc;
 	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (handle == NULL) {
 		pg_error_set("cannot load plugin '%s': %s", path, dlerror());
@@ -293,6 +378,15 @@ const pg_plugin_desc *pg_plugins_find(pg_plugin_registry *r, pg_plugin_kind kind
 
 	if (e != NULL)
 		return e->desc;
+	/* a name, never a path: plugins load from the search path only */
+	if (name[0] == '\0' || name[0] == '.' ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+		strlen(name)) {
+		pg_error_set("%s plugin name '%s' may hold only letters, digits, '.', '-' and '_' "
+			     "(plugins load from the search path only)",
+			     pg_plugin_kind_name(kind), name);
+		return NULL;
+	}
 	for (i = 0; i < r->n_dirs; i++) {
 		const pg_plugin_desc *d = NULL;
 		int n = snprintf(path, sizeof(path), "%s/%s.so", r->dirs[i], name);

@@ -155,6 +155,7 @@ int pg_recorder_merge(pg_recorder *dst, const pg_recorder *src)
 	dst->tokens_by_source[1] += src->tokens_by_source[1];
 	dst->late += src->late;
 	dst->dropped += src->dropped;
+	dst->cancelled += src->cancelled;
 	dst->connections += src->connections;
 	dst->retries += src->retries;
 	dst->limited += src->limited;

@@ -60,7 +60,8 @@ typedef struct pg_recorder {
 	pg_hist *e2e_send;  /* sent -> last byte */
 	pg_hist *ttft_send; /* sent -> first content chunk */
 
-	int64_t started;   /* measured requests handed to the transport */
+	int64_t started;   /* measured requests handed to the transport:
+			    * succeeded + failed + cancelled */
 	int64_t succeeded;
 	int64_t failed;
 	int64_t failed_by_class[PG_FAIL_CLASS_COUNT];
@@ -74,6 +75,7 @@ typedef struct pg_recorder {
 	int64_t dropped;     /* measured arrivals not sent: the in-flight cap was reached */
 	int64_t connections; /* connections opened by measured requests */
 	int64_t retries;     /* extra attempts made by measured requests */
+	int64_t cancelled;   /* measured requests abandoned in flight: the run was interrupted */
 	int64_t scored;      /* successes graded by the quality scorer */
 	int64_t quality_passed; /* of those, answers that passed */
 	double quality_sum;  /* sum of their scores */

@@ -127,9 +127,12 @@ static void print_scenario(FILE *out, const pg_scenario_result *sr, int color)
 	pg_stat none = {PG_STAT_NONE, 0};
 	int c;
 
-	fprintf(out, "\n%sscenario %s%s: %lld requests (%lld ok, %lld failed), ",
-		color ? BOLD : "", sr->scenario->name, color ? RESET : "", (long long)total,
-		(long long)rec->succeeded, (long long)rec->failed);
+	fprintf(out, "\n%sscenario %s%s: %lld requests (%lld ok, %lld failed", color ? BOLD : "",
+		sr->scenario->name, color ? RESET : "", (long long)total, (long long)rec->succeeded,
+		(long long)rec->failed);
+	if (rec->cancelled)
+		fprintf(out, ", %lld cancelled", (long long)rec->cancelled);
+	fprintf(out, "), ");
 	if (l->model == PG_LOAD_CLOSED)
 		fprintf(out, "%lld concurrent", (long long)(sr->scenario->sweep && sr->n_levels
 								? (int64_t)sr->levels[sr->knee >= 0 ? sr->knee : 0].load
@@ -141,6 +144,10 @@ static void print_scenario(FILE *out, const pg_scenario_result *sr, int color)
 	fprintf(out, ", %.2f s measured", window > 0 ? window : 0.0);
 	if (sr->run.warmup_requests)
 		fprintf(out, " after %lld warmup requests", (long long)sr->run.warmup_requests);
+	if (sr->run.interrupted)
+		fprintf(out, "\n  %sINTERRUPTED%s after %.1f s: partial results%s", color ? RED BOLD : "",
+			color ? RESET : "", (double)sr->run.interrupted_at / 1e9,
+			sr->levels != NULL ? ", the remaining sweep levels were skipped" : "");
 	fprintf(out, "\n  %-14s", "latency (ms)");
 	for (c = 0; c < (int)(sizeof(columns) / sizeof(columns[0])); c++)
 		fprintf(out, " %9s", columns[c].label);
@@ -279,6 +286,7 @@ static void print_tradeoff(FILE *out, const pg_run_result *run)
 void pg_report_console(FILE *out, const pg_run_result *run, int color)
 {
 	size_t i, met = 0, n = 0, j;
+	int interrupted = 0;
 
 	fprintf(out, "perfgate %s  suite %s  target %s\n", PG_VERSION, run->suite->name,
 		run->target);
@@ -286,8 +294,15 @@ void pg_report_console(FILE *out, const pg_run_result *run, int color)
 		print_scenario(out, &run->scenarios[i], color);
 		for (j = 0; j < run->scenarios[i].n_reqs; j++, n++)
 			met += run->scenarios[i].reqs[j].met ? 1 : 0;
+		interrupted |= run->scenarios[i].run.interrupted;
 	}
 	print_tradeoff(out, run);
+	if (interrupted) { /* partial results decide nothing */
+		fprintf(out, "\nverdict: %sINTERRUPTED%s (partial results: %zu of %zu requirements "
+			     "met)\n",
+			color ? RED BOLD : "", color ? RESET : "", met, n);
+		return;
+	}
 	fprintf(out, "\nverdict: %s%s%s (%zu of %zu requirements met)\n",
 		color ? (run->pass ? GREEN BOLD : RED BOLD) : "", run->pass ? "PASS" : "FAIL",
 		color ? RESET : "", met, n);

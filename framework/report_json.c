@@ -114,6 +114,7 @@ static json_t *metrics_json(const pg_scenario_result *sr)
 	set_num(req, "late_rate", scalar(ms, "requests.late_rate"));
 	json_object_set_new(req, "dropped", json_integer(rec->dropped));
 	json_object_set_new(req, "retries", json_integer(rec->retries));
+	json_object_set_new(req, "cancelled", json_integer(rec->cancelled));
 	json_object_set_new(m, "requests", req);
 	json_object_set_new(m, "connections", json_integer(rec->connections));
 	set_num(good, "rate", scalar(ms, "goodput.rate"));
@@ -318,6 +319,9 @@ static json_t *scenario_json(const pg_run_result *run, const pg_scenario_result 
 	json_object_set_new(o, "workers", json_integer(sr->run.workers));
 	set_num(o, "window_s", (double)(sr->run.rec->window_end - sr->run.rec->window_start) / 1e9);
 	json_object_set_new(o, "generator_bound", json_boolean(sr->run.generator_bound));
+	json_object_set_new(o, "interrupted", json_boolean(sr->run.interrupted));
+	if (sr->run.interrupted)
+		set_num(o, "interrupted_after_s", (double)sr->run.interrupted_at / 1e9);
 	if (sr->run.generator_bound)
 		json_array_append_new(warn, json_string("more than 1% of sends were over 1 ms "
 							"behind schedule: the load generator "
@@ -340,6 +344,7 @@ json_t *pg_report_json_build(const pg_run_result *run)
 	json_t *doc = json_object(), *sc = json_array(), *target = json_object();
 	const pg_target *t = &run->suite->target;
 	size_t i;
+	int interrupted;
 
 	if (doc == NULL || sc == NULL || target == NULL) {
 		json_decref(doc);
@@ -358,8 +363,13 @@ json_t *pg_report_json_build(const pg_run_result *run)
 	json_object_set_new(target, "model", t->model ? json_string(t->model) : json_null());
 	json_object_set_new(doc, "target", target);
 	json_object_set_new(doc, "verdict", json_string(run->pass ? "pass" : "fail"));
-	for (i = 0; i < run->n_scenarios; i++)
+	interrupted = 0;
+	for (i = 0; i < run->n_scenarios; i++) {
 		json_array_append_new(sc, scenario_json(run, &run->scenarios[i]));
+		interrupted |= run->scenarios[i].run.interrupted;
+	}
+	/* the CLI also sets it when the interrupt came between scenarios */
+	json_object_set_new(doc, "interrupted", json_boolean(interrupted));
 	json_object_set_new(doc, "scenarios", sc);
 	if (run->suite->quality != NULL) {
 		pg_tradeoff_point *pts = NULL;

@@ -5,25 +5,12 @@
 #include <string.h>
 
 #include "error.h"
+#include "redact.h"
 #include "report_ci.h"
 #include "report_text.h"
 
 #define PUSH_TIMEOUT_S 30L
 #define PUSH_ANSWER_MAX 512 /* bytes of the gateway's answer kept for messages */
-
-/* Copies url without a user:password@ part, for messages. */
-static void redact(char *buf, size_t size, const char *url)
-{
-	const char *host = strstr(url, "://"), *at, *slash;
-
-	host = host != NULL ? host + 3 : url;
-	at = strchr(host, '@');
-	slash = strchr(host, '/');
-	if (at != NULL && (slash == NULL || at < slash))
-		snprintf(buf, size, "%.*s%s", (int)(host - url), url, at + 1);
-	else
-		snprintf(buf, size, "%s", url);
-}
 
 /* OpenMetrics -> exposition format 0.0.4: drop "# UNIT" and "# EOF". */
 static void convert(pg_rtext *t, const char *body)
@@ -61,6 +48,7 @@ int pg_report_push(const char *url, const char *job, const char *body)
 {
 	pg_rtext t = PG_RTEXT_INIT, u = PG_RTEXT_INIT;
 	char shown[1024], errbuf[CURL_ERROR_SIZE] = "", *text = NULL, *full = NULL, *esc = NULL;
+	const char *query;
 	struct curl_slist *headers = NULL, *h;
 	answer ans = {"", 0};
 	CURL *curl = NULL;
@@ -69,8 +57,12 @@ int pg_report_push(const char *url, const char *job, const char *body)
 	size_t len;
 	int rc = 0;
 
+	/* the gateway's password and query keys are masked in every message */
+	if ((rc = pg_redact_add_url(url)) < 0)
+		return rc;
+	pg_redact_url(shown, sizeof(shown), url);
 	if (url == NULL || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
-		pg_error_set("--push: '%s' is not an http:// or https:// URL", url ? url : "");
+		pg_error_set("--push: '%s' is not an http:// or https:// URL", shown);
 		return PG_EINVAL;
 	}
 	if (job == NULL || job[0] == '\0') {
@@ -86,13 +78,16 @@ int pg_report_push(const char *url, const char *job, const char *body)
 		rc = PG_ERROR;
 		goto done;
 	}
-	len = strlen(url);
+	/* the path goes before a query (?key=...) the URL may carry */
+	query = strstr(url, "://") + 3;
+	query += strcspn(query, "?#");
+	len = (size_t)(query - url);
 	while (len > 0 && url[len - 1] == '/')
 		len--;
-	pg_rtext_printf(&u, "%.*s/metrics/job/%s", (int)len, url, esc);
+	pg_rtext_printf(&u, "%.*s/metrics/job/%s%s", (int)len, url, esc, query);
 	if ((rc = pg_rtext_finish(&full, &u)) < 0)
 		goto done;
-	redact(shown, sizeof(shown), full);
+	pg_redact_url(shown, sizeof(shown), full);
 	h = curl_slist_append(NULL, "Content-Type: text/plain; version=0.0.4");
 	if (h != NULL)
 		headers = curl_slist_append(h, "Expect:");

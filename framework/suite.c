@@ -12,8 +12,10 @@
 
 #include "cost.h"
 #include "error.h"
+#include "mock.h"
 #include "options.h"
 #include "plugin_loader.h"
+#include "redact.h"
 #include "suggest.h"
 #include "suite_load.h"
 #include "suite_baseline.h"
@@ -26,6 +28,8 @@
 #define HEADER_VALUE_MAX (16 * 1024)
 /* Longest suite or scenario name. */
 #define NAME_MAX_LEN 100
+/* Most scenarios in a suite (names are checked for duplicates pairwise). */
+#define MAX_SCENARIOS 1000
 
 static const char *const top_keys[] = {"version",  "name",	   "target",
 				       "workload", "scenarios", "cost", "quality",
@@ -49,6 +53,16 @@ static int oom(void)
 {
 	pg_error_set("out of memory");
 	return PG_ENOMEM;
+}
+
+/* The error of a secret that could not be registered for masking (rc < 0):
+ * the suite is refused rather than run with a secret that could leak. */
+static int secret_fail(int rc)
+{
+	if (rc == PG_ENOMEM)
+		return oom();
+	pg_error_set("too many secret values (header values, URL passwords and keys) to mask");
+	return PG_EINVAL;
 }
 
 /* Letters, digits, '_', '.' and '-', 1..NAME_MAX_LEN of them. */
@@ -162,6 +176,7 @@ static int expand_ref(char *buf, size_t *len, size_t *used, const char *ref, con
 	const char *close = strchr(ref + 2, '}'), *val;
 	char name[256];
 	size_t nlen;
+	int rc;
 
 	if (close == NULL)
 		return pg_yaml_fail(
@@ -180,6 +195,9 @@ static int expand_ref(char *buf, size_t *len, size_t *used, const char *ref, con
 		return pg_yaml_fail(&n->mark, PG_EINVAL, "environment variable '%s' is not set",
 				    name);
 	*used = nlen + 3;
+	/* whatever comes from the environment is masked in every message */
+	if ((rc = pg_redact_add(val)) < 0)
+		return secret_fail(rc);
 	return append(buf, len, val, strlen(val));
 }
 
@@ -231,9 +249,10 @@ static int load_headers(pg_target *tg, const pg_yaml_node *map)
 	size_t i, j;
 	int rc;
 
-	rc = pg_yaml_want(map, PG_YAML_MAP, "headers");
-	if (rc < 0)
-		return rc;
+	/* not pg_yaml_want: it would quote a value given in place of the map */
+	if (map->kind != PG_YAML_MAP)
+		return pg_yaml_fail(&map->mark, PG_EINVAL,
+				    "'headers' must be a mapping of header names to values");
 	tg->headers = calloc(map->n + 1, sizeof(*tg->headers));
 	if (tg->headers == NULL)
 		return oom();
@@ -262,6 +281,32 @@ static int load_headers(pg_target *tg, const pg_yaml_node *map)
 		rc = expand_env(&h->value, &h->secret, val, key->value);
 		if (rc < 0)
 			return rc;
+		/* Authorization, X-Api-Key, ...: secret even when written out */
+		h->secret = h->secret || pg_redact_is_secret_name(h->name);
+		if ((rc = pg_redact_add_header(h->name, h->value, h->secret)) < 0)
+			return secret_fail(rc);
+	}
+	return 0;
+}
+
+/* Registers the secrets an option value may carry: a URL's credentials
+ * (transport_options.proxy) and the value of an option whose name ends
+ * like a credential's (auth_token, proxy_password; not max_tokens, nor
+ * client_key, which is a path). */
+static int register_option_secret(const char *key, const char *value)
+{
+	static const char *const ends[] = {"password", "passwd", "token", "secret", "api_key",
+					   "apikey"};
+	size_t i, klen = strlen(key);
+	int rc;
+
+	if (strstr(value, "://") != NULL && (rc = pg_redact_add_url(value)) < 0)
+		return rc;
+	for (i = 0; i < NKEYS(ends); i++) {
+		size_t elen = strlen(ends[i]);
+
+		if (klen >= elen && strcmp(key + klen - elen, ends[i]) == 0)
+			return pg_redact_add(value);
 	}
 	return 0;
 }
@@ -287,6 +332,9 @@ static int load_options(pg_options *o, const pg_yaml_node *map, const char *what
 		if (val->kind != PG_YAML_SCALAR || pg_yaml_is_null(val))
 			return pg_yaml_fail(&val->mark, PG_EINVAL,
 					    "expected a value for option '%s'", key->value);
+		/* a proxy URL's password, an option named like a credential */
+		if ((rc = register_option_secret(key->value, val->value)) < 0)
+			return secret_fail(rc);
 		rc = pg_options_set(o, key->value, val->value);
 		if (rc == PG_ENOTFOUND) {
 			pg_error_prefix("%s '%s'", kind, name);
@@ -349,6 +397,15 @@ static int declares_option(const pg_plugin_desc *d, const char *name)
 	return 0;
 }
 
+/* Whether url has a user:password@ (or user@) part. */
+static int has_userinfo(const char *url)
+{
+	const char *auth = strstr(url, "://");
+
+	auth = auth != NULL ? auth + 3 : url;
+	return memchr(auth, '@', strcspn(auth, "/?#")) != NULL;
+}
+
 /* Whether transport_options asks for something only libcurl offers (an
  * option curl declares and h1 does not, such as http2 or proxy). */
 static int wants_curl_only(const pg_yaml_node *topts, const pg_suite_load_opts *opts)
@@ -381,8 +438,10 @@ static int load_transport(pg_target *tg, const pg_yaml_node *target, const pg_su
 
 	if (node != NULL && (rc = pg_yaml_string(&name, node, "transport")) < 0)
 		return rc;
+	/* h1 sends no user:password@ of a URL: libcurl does (HTTP Basic) */
 	if (strcmp(name, "auto") == 0)
 		name = (strncmp(tg->url, "http://", 7) == 0 || strncmp(tg->url, "mock://", 7) == 0) &&
+			       !has_userinfo(tg->url) &&
 			       !wants_curl_only(pg_yaml_opt(target, "transport_options"), opts)
 			   ? "h1"
 			   : "curl";
@@ -488,7 +547,7 @@ static int load_target_map(pg_target *tg, const pg_yaml_node *target, const char
 			   const pg_suite_load_opts *opts)
 {
 	const pg_yaml_node *n, *url, *adapter;
-	char where[64];
+	char where[64], shown[512];
 	const char *s;
 	int rc;
 
@@ -502,13 +561,25 @@ static int load_target_map(pg_target *tg, const pg_yaml_node *target, const char
 		rc = pg_yaml_string(&s, url, "url");
 	if (rc < 0)
 		return rc;
+	/* its password and query keys are masked from here on; messages show
+	 * the URL without them */
+	if ((rc = pg_redact_add_url(s)) < 0)
+		return secret_fail(rc);
+	pg_redact_url(shown, sizeof(shown), s);
 	if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0 &&
 	    strncmp(s, "mock://", 7) != 0)
 		return pg_yaml_fail(&url->mark, PG_EINVAL,
 				    "url must start with http://, https:// or mock://, got '%s'",
-				    s);
-	if (strcmp(s, "http://") == 0 || strcmp(s, "https://") == 0)
-		return pg_yaml_fail(&url->mark, PG_EINVAL, "url '%s' has no host", s);
+				    shown);
+	if (strncmp(s, "mock://", 7) != 0 && strchr("/?#:", *(strstr(shown, "://") + 3)) != NULL)
+		return pg_yaml_fail(&url->mark, PG_EINVAL, "url '%s' has no host", shown);
+	/* the mock starts only when the run does: check its parameters now */
+	if (strncmp(s, "mock://", 7) == 0 && strchr(s, '?') != NULL) {
+		pg_mock_config cfg = PG_MOCK_CONFIG_INIT;
+
+		if ((rc = pg_mock_config_parse(&cfg, strchr(s, '?') + 1)) < 0)
+			return pg_yaml_fail_prefix(&url->mark, rc == PG_ENOMEM ? rc : PG_EINVAL);
+	}
 	tg->url = strdup(s);
 	if (tg->url == NULL)
 		return oom();
@@ -669,6 +740,9 @@ static int load_scenarios(pg_suite *s, const pg_yaml_node *root)
 		return rc;
 	if (seq->n == 0)
 		return pg_yaml_fail(&seq->mark, PG_EINVAL, "'scenarios' is empty");
+	if (seq->n > MAX_SCENARIOS)
+		return pg_yaml_fail(&seq->mark, PG_EINVAL, "'scenarios' has %zu items, more than %d",
+				    seq->n, MAX_SCENARIOS);
 	s->scenarios = calloc(seq->n, sizeof(*s->scenarios));
 	if (s->scenarios == NULL)
 		return oom();

@@ -230,6 +230,10 @@ typedef struct builder {
 	pg_yaml_node *stack[PG_YAML_MAX_DEPTH];
 	size_t depth;
 	int documents;
+	/* the last scalar if it was quoted and spanned lines (0: it was not),
+	 * to explain a syntax error that an unclosed quote caused */
+	pg_yaml_mark open_quote;
+	int open_quote_end;
 } builder;
 
 static pg_yaml_mark mark_of(const builder *b, const yaml_mark_t *m)
@@ -273,12 +277,36 @@ static int parser_error(const builder *b, const yaml_parser_t *p)
 		return PG_ENOMEM;
 	case YAML_READER_ERROR:
 		m = mark_at_offset(b, p->problem_offset);
+		/* the byte libyaml names is the one after the sequence's start */
+		if (p->problem_value != -1 && p->problem_offset > 0 && p->problem_offset < b->len &&
+		    p->problem != NULL && strcmp(p->problem, "invalid trailing UTF-8 octet") == 0) {
+			size_t lead = p->problem_offset - 1;
+
+			while (lead > 0 && ((unsigned char)b->data[lead] & 0xC0) == 0x80)
+				lead--;
+			return pg_yaml_fail(&m, PG_EPARSE,
+					    "invalid input: %s (byte 0x%02x after 0x%02x)",
+					    p->problem, (unsigned)p->problem_value & 0xFFu,
+					    (unsigned char)b->data[lead]);
+		}
 		if (p->problem_value != -1)
 			return pg_yaml_fail(&m, PG_EPARSE, "invalid input: %s (byte 0x%02x)",
 					    p->problem, (unsigned)p->problem_value & 0xFFu);
 		return pg_yaml_fail(&m, PG_EPARSE, "invalid input: %s", p->problem);
 	default:
 		m = mark_of(b, &p->problem_mark);
+		if (p->error == YAML_SCANNER_ERROR && p->problem_mark.index < b->len &&
+		    b->data[p->problem_mark.index] == '\t')
+			return pg_yaml_fail(
+			    &m, PG_EPARSE,
+			    "tab character where YAML expects indentation or a value "
+			    "(indent with spaces)");
+		if (b->open_quote.line > 0 && b->open_quote_end == m.line)
+			return pg_yaml_fail(&m, PG_EPARSE,
+					    "%s (the quoted string that starts at %d:%d runs on to "
+					    "here: is its closing quote missing?)",
+					    p->problem ? p->problem : "syntax error",
+					    b->open_quote.line, b->open_quote.col);
 		if (p->context != NULL)
 			return pg_yaml_fail(&m, PG_EPARSE, "%s (%s that started at %zu:%zu)",
 					    p->problem ? p->problem : "syntax error", p->context,
@@ -378,6 +406,10 @@ static int on_scalar(builder *b, const yaml_event_t *ev)
 	case YAML_SINGLE_QUOTED_SCALAR_STYLE:
 	case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
 		n->style = PG_YAML_QUOTED;
+		if (n->end_line > m.line) {
+			b->open_quote = m;
+			b->open_quote_end = n->end_line;
+		}
 		break;
 	case YAML_LITERAL_SCALAR_STYLE:
 	case YAML_FOLDED_SCALAR_STYLE:
@@ -425,6 +457,7 @@ static int on_event(builder *b, const yaml_event_t *ev, int *end)
 {
 	pg_yaml_mark m = mark_of(b, &ev->start_mark);
 
+	b->open_quote.line = 0; /* on_scalar sets it again */
 	switch (ev->type) {
 	case YAML_STREAM_END_EVENT:
 		*end = 1;

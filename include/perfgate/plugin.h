@@ -204,7 +204,9 @@ typedef struct pg_transport_env {
 	int64_t max_connections;    /* connections this instance may hold open */
 } pg_transport_env;
 
-#define PG_TRANSPORT_ENV_VERSION 1
+/* Version 2 adds pg_transfer_events.retry_after. Transports accept any
+ * version >= 1 and check it before using what a later version added. */
+#define PG_TRANSPORT_ENV_VERSION 2
 
 /* Callbacks a transport makes for one request, always from the event loop,
  * never from inside start(). at = CLOCK_MONOTONIC time taken when the bytes
@@ -219,6 +221,13 @@ typedef struct pg_transfer_events {
 	 * had to open a connection. After done, ctx is not used again. */
 	void (*done)(void *ctx, pg_error_class fail, const char *message, pg_ns at,
 		     int new_connection);
+	/* ---- added with PG_TRANSPORT_ENV_VERSION 2: call it only when the
+	 * instance's env->version >= 2 (older hosts pass a shorter table) ---- */
+	/* The final response carries a Retry-After header: value is its first
+	 * value, unparsed, trimmed, NUL-terminated (a transport may cut it at
+	 * 63 bytes), valid during the call. Made before headers(), at most once
+	 * per response; never for a response without the header. */
+	void (*retry_after)(void *ctx, const char *value);
 } pg_transfer_events;
 
 /* Operations of a transport plugin. */

@@ -187,9 +187,16 @@ int pg_adapter_media_type_is_json(const char *ct)
 	       (n >= 5 && strncasecmp(mt + n - 5, "+json", 5) == 0);
 }
 
+/* A query or fragment of base (Azure's ?api-version=, a ?key=) stays at
+ * the end: base "http://h/v1?k=1" and path "chat/completions" give
+ * "http://h/v1/chat/completions?k=1" (and "...?a=2&k=1" when the path has
+ * its own query). */
 int pg_adapter_join_url(char **out, const pg_host_api *host, const char *base, const char *path)
 {
-	size_t blen = strlen(base), plen, total;
+	const char *sep = strstr(base, "://");
+	const char *suffix = strpbrk(sep != NULL ? sep + 3 : base, "?#");
+	size_t blen = suffix != NULL ? (size_t)(suffix - base) : strlen(base), plen, slen, total;
+	int amp;
 	char *p;
 
 	*out = NULL;
@@ -200,7 +207,9 @@ int pg_adapter_join_url(char **out, const pg_host_api *host, const char *base, c
 	while (*path == '/')
 		path++;
 	plen = strlen(path);
-	total = blen + (plen ? 1 + plen : 0);
+	slen = suffix != NULL ? strlen(suffix) : 0;
+	amp = slen > 0 && suffix[0] == '?' && strchr(path, '?') != NULL;
+	total = blen + (plen ? 1 + plen : 0) + slen;
 	p = host->alloc(total + 1);
 	if (!p) {
 		host->set_error("out of memory");
@@ -210,6 +219,11 @@ int pg_adapter_join_url(char **out, const pg_host_api *host, const char *base, c
 	if (plen) {
 		p[blen] = '/';
 		memcpy(p + blen + 1, path, plen);
+	}
+	if (slen) {
+		memcpy(p + total - slen, suffix, slen);
+		if (amp)
+			p[total - slen] = '&';
 	}
 	p[total] = '\0';
 	*out = p;

@@ -45,7 +45,14 @@ enum {
 };
 
 /* Which header a line holds. */
-enum { H_OTHER, H_CONTENT_LENGTH, H_TRANSFER_ENCODING, H_CONNECTION, H_CONTENT_TYPE };
+enum {
+	H_OTHER,
+	H_CONTENT_LENGTH,
+	H_TRANSFER_ENCODING,
+	H_CONNECTION,
+	H_CONTENT_TYPE,
+	H_RETRY_AFTER
+};
 
 /* Sub-states of a Content-Length value and of list elements. */
 enum { V_START, V_IN, V_AFTER_WS, V_BOGUS };
@@ -90,6 +97,8 @@ static void clear_response(pg_h1_parser *p)
 	p->content_length = -1;
 	p->has_content_type = 0;
 	p->content_type[0] = '\0';
+	p->has_retry_after = 0;
+	p->retry_after[0] = '\0';
 	p->remaining = 0;
 	p->state = ST_VERSION;
 	p->idx = 0;
@@ -137,7 +146,8 @@ static void name_done(pg_h1_parser *p)
 	} known[] = {{"content-length", H_CONTENT_LENGTH},
 		     {"transfer-encoding", H_TRANSFER_ENCODING},
 		     {"connection", H_CONNECTION},
-		     {"content-type", H_CONTENT_TYPE}};
+		     {"content-type", H_CONTENT_TYPE},
+		     {"retry-after", H_RETRY_AFTER}};
 	size_t i;
 
 	p->hdr = H_OTHER;
@@ -158,6 +168,12 @@ static void name_done(pg_h1_parser *p)
 		p->ct_len = 0;
 		p->ct_end = 0;
 		p->has_content_type = 1;
+	}
+	if (p->hdr == H_RETRY_AFTER) {
+		if (p->has_retry_after) /* the first one wins */
+			p->hdr = H_OTHER;
+		p->ra_len = 0;
+		p->ra_end = 0;
 	}
 }
 
@@ -207,6 +223,13 @@ static const char *value_byte(pg_h1_parser *p, unsigned char c)
 				p->ct_end = p->ct_len;
 		}
 		return NULL;
+	case H_RETRY_AFTER:
+		if (p->ra_len < sizeof(p->retry_after) - 1) {
+			p->retry_after[p->ra_len++] = (char)c;
+			if (!blank)
+				p->ra_end = p->ra_len;
+		}
+		return NULL;
 	case H_TRANSFER_ENCODING:
 	case H_CONNECTION:
 		if (c == ',') {
@@ -243,6 +266,10 @@ static const char *line_done(pg_h1_parser *p)
 		break;
 	case H_CONTENT_TYPE:
 		p->content_type[p->ct_end] = '\0';
+		break;
+	case H_RETRY_AFTER:
+		p->retry_after[p->ra_end] = '\0';
+		p->has_retry_after = p->ra_end > 0;
 		break;
 	case H_TRANSFER_ENCODING:
 	case H_CONNECTION:

@@ -18,6 +18,7 @@
  * - Transfer-Encoding: chunked when it is the last coding (it then wins
  *   over Content-Length and the connection is not reused); any other last
  *   coding means read-until-close;
+ * - Retry-After: the first value is kept (trimmed, truncated), unparsed;
  * - Connection: close / keep-alive tokens; HTTP/1.0 is close unless it
  *   says keep-alive;
  * - responses to HEAD, 204 and 304 have no body; no length at all means
@@ -44,6 +45,7 @@
 #define PG_H1_DEFAULT_MAX_HEADER ((size_t)64 * 1024)
 #define PG_H1_MAX_CHUNK_LINE 1024
 #define PG_H1_CONTENT_TYPE_MAX 256 /* bytes kept of Content-Type, NUL included */
+#define PG_H1_RETRY_AFTER_MAX 64   /* bytes kept of Retry-After, NUL included */
 
 /* Results of pg_h1_parser_feed (negative: PG_EPARSE, see p->error). */
 enum {
@@ -77,6 +79,8 @@ typedef struct pg_h1_parser {
 	int64_t content_length; /* -1 when absent */
 	int has_content_type;
 	char content_type[PG_H1_CONTENT_TYPE_MAX]; /* truncated copy, NUL-terminated */
+	int has_retry_after;			   /* a non-empty Retry-After header was seen */
+	char retry_after[PG_H1_RETRY_AFTER_MAX];   /* the first one, truncated, NUL-terminated */
 	const char *error;			   /* static message after a PG_EPARSE result */
 
 	/* Private state. */
@@ -96,6 +100,8 @@ typedef struct pg_h1_parser {
 	char elem[12]; /* current list element, lower-cased */
 	size_t ct_len; /* content_type bytes copied (with trailing blanks) */
 	size_t ct_end; /* content_type length without trailing blanks */
+	size_t ra_len; /* retry_after bytes copied (with trailing blanks) */
+	size_t ra_end; /* retry_after length without trailing blanks */
 	int64_t cl_value;
 	int cl_digits;
 	int te_present;

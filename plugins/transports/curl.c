@@ -32,6 +32,7 @@
 #define CT_MAX_HEADER_SETS 16 /* distinct (content type, accept) pairs */
 #define CT_MAX_URLS 64	      /* pre-parsed URLs; others go through CURLOPT_URL */
 #define CT_HEADER_MAX 8192    /* one header line */
+#define CT_RETRY_AFTER_MAX 64 /* bytes kept of a Retry-After value, NUL included */
 
 typedef struct curl_tr curl_tr;
 
@@ -49,6 +50,7 @@ typedef struct ct_xfer {
 	int nobody;		      /* CURLOPT_NOBODY is set (a HEAD request) */
 	int in_multi;
 	int headers_done;
+	char retry_after[CT_RETRY_AFTER_MAX]; /* this response's Retry-After; "": none */
 	char errbuf[CURL_ERROR_SIZE];
 } ct_xfer;
 
@@ -91,6 +93,7 @@ struct curl_tr {
 	/* settings every handle gets */
 	long timeout_ms, connect_timeout_ms, http_version;
 	int http2, insecure;
+	int report_retry_after; /* the host's events have retry_after (env version 2) */
 	char *ca_file, *client_cert, *client_key, *proxy;
 	const char *noproxy; /* NULL: leave to libcurl (NO_PROXY environment) */
 
@@ -181,9 +184,39 @@ static void report_headers(ct_xfer *x, pg_ns at)
 	char *ctype = NULL;
 
 	x->headers_done = 1;
+	if (x->retry_after[0] != '\0' && x->tr->report_retry_after && x->ev->retry_after != NULL) {
+		x->ev->retry_after(x->ctx, x->retry_after);
+		if (x->tr->dying)
+			return;
+	}
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ctype);
 	x->ev->headers(x->ctx, (int)code, ctype, at);
+}
+
+/* Keeps the first Retry-After value of the current response, trimmed and
+ * cut at CT_RETRY_AFTER_MAX - 1 bytes; a status line starts a new
+ * response (after a 1xx or a redirect) and forgets it. */
+static void note_header_line(ct_xfer *x, const char *buf, size_t len)
+{
+	static const char name[] = "retry-after:";
+	size_t n = sizeof(name) - 1, end;
+
+	if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
+		x->retry_after[0] = '\0';
+		return;
+	}
+	if (x->retry_after[0] != '\0' || len <= n || strncasecmp(buf, name, n) != 0)
+		return;
+	while (n < len && (buf[n] == ' ' || buf[n] == '\t'))
+		n++;
+	end = len;
+	while (end > n && strchr(" \t\r\n", buf[end - 1]) != NULL)
+		end--;
+	if (end - n > sizeof(x->retry_after) - 1)
+		end = n + sizeof(x->retry_after) - 1;
+	memcpy(x->retry_after, buf + n, end - n);
+	x->retry_after[end - n] = '\0';
 }
 
 /* CURLOPT_HEADERFUNCTION: the blank line ending the final (non-1xx)
@@ -196,8 +229,10 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *userdata)
 
 	if (x->headers_done || x->tr->dying || x->ev == NULL)
 		return len;
-	if (len == 0 || len > 2 || (buf[0] != '\r' && buf[0] != '\n'))
+	if (len == 0 || len > 2 || (buf[0] != '\r' && buf[0] != '\n')) {
+		note_header_line(x, buf, len);
 		return len;
+	}
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
 	if (code >= 100 && code < 200)
 		return len; /* interim response; the final one follows */
@@ -692,9 +727,11 @@ static int build_base_headers(curl_tr *tr, const char *const *headers)
 
 		if (strpbrk(h, "\r\n") != NULL || strchr(h, ':') == NULL ||
 		    strlen(h) >= CT_HEADER_MAX) {
-			tr->host->set_error(CT_NAME ": header '%.40s' is not one 'Name: value' "
+			/* the name only: the value may be a credential */
+			tr->host->set_error(CT_NAME ": header '%.*s' is not one 'Name: value' "
 						    "line under %d bytes",
-					    h, CT_HEADER_MAX);
+					    (int)(strcspn(h, ":\r\n") < 64 ? strcspn(h, ":\r\n") : 64), h,
+					    CT_HEADER_MAX);
 			return PG_EINVAL;
 		}
 		if (starts_with_ci(h, "content-type:"))
@@ -718,8 +755,7 @@ static int tr_create(void **out, const pg_host_api *host, const pg_options *opts
 	int https, rc = PG_ENOMEM;
 
 	*out = NULL;
-	if (env == NULL || env->version != PG_TRANSPORT_ENV_VERSION || env->event_base == NULL ||
-	    env->base_url == NULL) {
+	if (env == NULL || env->version < 1 || env->event_base == NULL || env->base_url == NULL) {
 		host->set_error(CT_NAME ": missing or unknown transport environment");
 		return PG_EINVAL;
 	}
@@ -733,6 +769,7 @@ static int tr_create(void **out, const pg_host_api *host, const pg_options *opts
 		goto oom;
 	tr->host = host;
 	tr->base = env->event_base;
+	tr->report_retry_after = env->version >= 2;
 	https = starts_with_ci(env->base_url, "https://");
 	tr->http2 = host->opt_bool(opts, "http2") != 0;
 	tr->insecure = host->opt_bool(opts, "insecure") != 0;
@@ -867,6 +904,7 @@ static int tr_start(void *transport, const pg_request *req, void *ctx,
 	x->ctx = ctx;
 	x->ev = events;
 	x->headers_done = 0;
+	x->retry_after[0] = '\0';
 	x->errbuf[0] = '\0';
 
 	if (tr->in_curl) { /* from a headers/body callback: add once libcurl returns */

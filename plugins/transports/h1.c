@@ -116,6 +116,7 @@ struct h1 {
 	size_t fixed_len;
 	int send_content_type; /* env headers do not set their own */
 	int send_accept;
+	int report_retry_after; /* the host's events have retry_after (env version 2) */
 	pg_ns timeout;
 	const struct timeval *req_tv; /* common timeout; NULL: none */
 	pg_ns connect_timeout;
@@ -694,6 +695,12 @@ static int conn_parse(h1_conn *c, size_t n, pg_ns at)
 		case PG_H1_AGAIN:
 			return 0;
 		case PG_H1_HEADERS:
+			if (t->report_retry_after && c->parser.has_retry_after &&
+			    r->events->retry_after != NULL) {
+				r->events->retry_after(r->ctx, c->parser.retry_after);
+				if (t->dying)
+					return 1;
+			}
 			r->events->headers(
 			    r->ctx, c->parser.status,
 			    c->parser.has_content_type ? c->parser.content_type : NULL, at);
@@ -925,7 +932,9 @@ static int build_fixed(h1 *t, const pg_transport_env *env, int bracket)
 
 	for (h = env->headers; h && *h; h++) {
 		if (!header_line_ok(*h)) {
-			t->host->set_error("h1: bad header line '%s' (want 'Name: value')", *h);
+			/* the name only: the value may be a credential */
+			t->host->set_error("h1: bad header line '%.*s...' (want 'Name: value')",
+					   (int)strcspn(*h, ": \t\r\n"), *h);
 			return PG_EINVAL;
 		}
 		cap += strlen(*h) + 2;
@@ -967,7 +976,8 @@ static int h1_create(void **out, const pg_host_api *host, const pg_options *opts
 		return PG_EINVAL;
 	}
 	if (parse_url(&u, env->base_url) < 0) {
-		host->set_error("h1: '%s' is not an http:// URL",
+		host->set_error("h1: '%s' is not an http:// URL h1 can use (credentials in a URL "
+				"need the curl transport)",
 				env->base_url ? env->base_url : "");
 		return PG_EINVAL;
 	}
@@ -977,6 +987,7 @@ static int h1_create(void **out, const pg_host_api *host, const pg_options *opts
 	t->base = env->event_base;
 	t->port = u.port;
 	t->send_content_type = t->send_accept = 1;
+	t->report_retry_after = env->version >= 2;
 	t->origin_len = (size_t)(u.rest - env->base_url);
 	t->origin = host->alloc(t->origin_len + 1);
 	t->host_name = host->alloc(u.host_len + 1);

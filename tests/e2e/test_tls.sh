@@ -2,7 +2,8 @@
 # https targets go through the curl transport with certificate verification
 # on by default: a server whose certificate the CA file vouches for works, an
 # unknown certificate fails every request as a connect error (exit 3), and
-# `insecure: true` connects anyway with a loud warning.
+# `insecure: true` connects anyway with a loud warning (once); the judge
+# target of `quality.judge` verifies and warns the same way.
 source "$PG_E2E/lib.sh"
 export PG_TEST_API_KEY=tls-test-key
 
@@ -27,6 +28,36 @@ grep -qi "certificate" "$T/bad.err" || fail "the error names the certificate: $(
 	--no-color --out "$T/insecure" >"$T/insecure.out" 2>"$T/insecure.err" || fail "insecure run: exit $?"
 grep -qi "warning.*insecure\|insecure.*warning\|verification.*off\|NOT verified" "$T/insecure.err" ||
 	fail "insecure must warn: $(cat "$T/insecure.err")"
+[ "$(grep -ci "insecure" "$T/insecure.err")" = 1 ] || fail "insecure warns once, not per worker: $(cat "$T/insecure.err")"
+! grep -qi "insecure" "$T/ok.err" "$T/ok.out" || fail "a verified run does not warn about insecure TLS"
+
+# the judge target verifies too: an unknown certificate fails the judging
+# (exit 3), insecure: true grades with the same loud warning, a CA file
+# grades quietly
+export PG_TEST_JUDGE_KEY=tls-judge-key
+start_test_server tlsjudge --mode judge --require-auth "$PG_TEST_JUDGE_KEY" --tls-cert "$T/srv.pem" --tls-key "$T/srv.key"
+JS="$PG_E2E/suites/judge.yaml"
+JURL="https://127.0.0.1:$PORT/v1"
+"$PERFGATE" run "$JS" --scenario graded --set "quality.judge.url=$JURL" --set quality.sample=2 \
+	--no-color --out "$T/jbad" >"$T/jbad.out" 2>"$T/jbad.err"
+rc=$?
+[ "$rc" = 3 ] || fail "a judge with an unverifiable certificate must exit 3, got $rc"
+grep -qi "certificate" "$T/jbad.err" || fail "the judge error names the certificate: $(cat "$T/jbad.err")"
+"$PERFGATE" run "$JS" --scenario graded --set "quality.judge.url=$JURL" --set quality.sample=2 \
+	--set quality.judge.transport_options.insecure=true --no-color --out "$T/jins" \
+	>"$T/jins.out" 2>"$T/jins.err"
+rc=$? # 1 when the two sampled answers happen to grade below quality.score >= 0.5
+[ "$rc" = 0 ] || [ "$rc" = 1 ] || fail "insecure judge: exit $rc $(cat "$T/jins.err")"
+check 'd["scenarios"][0]["metrics"]["quality"]["graded"] == 2' "$T/jins/results.json" "graded over unverified TLS"
+grep -q "warning: judge https://127.0.0.1:$PORT/v1: insecure: TLS certificates and host names are not verified" \
+	"$T/jins.err" || fail "an insecure judge must warn: $(cat "$T/jins.err")"
+"$PERFGATE" run "$JS" --scenario graded --set "quality.judge.url=$JURL" --set quality.sample=2 \
+	--set "quality.judge.transport_options.ca_file=$T/ca.pem" --no-color --out "$T/jok" \
+	>"$T/jok.out" 2>"$T/jok.err"
+rc=$?
+[ "$rc" = 0 ] || [ "$rc" = 1 ] || fail "verified judge: exit $rc $(cat "$T/jok.err")"
+check 'd["scenarios"][0]["metrics"]["quality"]["graded"] == 2' "$T/jok/results.json" "graded over verified TLS"
+! grep -qi "insecure" "$T/jok.err" || fail "a verified judge does not warn"
 # mutual TLS: a server that requires a client certificate from the CA
 openssl req -newkey rsa:2048 -nodes -subj "/CN=perfgate client" -keyout "$T/cli.key" \
 	-out "$T/cli.csr" >>"$T/openssl.log" 2>&1 || fail "openssl client CSR"

@@ -88,6 +88,11 @@ static int respond(test_server *s, test_conn *c, const test_request *req)
 		    c->fd, "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n");
 		test_send_str(c->fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
 				     "Content-Length: 2\r\n\r\nok");
+	} else if (strcmp(path, "/429") == 0) {
+		/* the interim response's Retry-After is not the final one's */
+		test_send_str(c->fd, "HTTP/1.1 103 Early Hints\r\nRetry-After: 99\r\n\r\n");
+		test_send_str(c->fd, "HTTP/1.1 429 Too Many Requests\r\nretry-after:  7 \r\n"
+				     "Retry-After: 8\r\nContent-Length: 0\r\n\r\n");
 	} else if (strcmp(path, "/echo") == 0) {
 		test_send_str(c->fd, ok_response); /* the test reads the request back */
 	} else {
@@ -114,6 +119,9 @@ typedef struct rec {
 	pg_error_class fail;
 	char msg[CURL_ERROR_SIZE];
 	int new_conn;
+	int retry_after_calls;
+	int retry_after_after_headers; /* retry_after came after headers: must stay 0 */
+	char retry_after[80];
 	pg_ns t_headers, t_body, t_done;
 	/* hooks for re-entrancy tests */
 	void (*on_headers)(struct rec *r);
@@ -180,7 +188,17 @@ static void cb_done(void *ctx, pg_error_class fail, const char *message, pg_ns a
 		event_base_loopbreak(fx->base);
 }
 
-static const pg_transfer_events events = {cb_headers, cb_body, cb_done};
+static void cb_retry_after(void *ctx, const char *value)
+{
+	rec *r = ctx;
+
+	if (r->headers)
+		r->retry_after_after_headers++;
+	r->retry_after_calls++;
+	snprintf(r->retry_after, sizeof(r->retry_after), "%s", value);
+}
+
+static const pg_transfer_events events = {cb_headers, cb_body, cb_done, cb_retry_after};
 
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
@@ -414,6 +432,10 @@ static void create_rejects_bad_environment_without_leaks(void **state)
 
 	env_init(&env, f, base, sizeof(base));
 	env.event_base = NULL;
+	assert_int_equal(ops()->create(&tr, &fake_host, fake_options_get(&fo), &env), PG_EINVAL);
+
+	env_init(&env, f, base, sizeof(base));
+	env.version = 0;
 	assert_int_equal(ops()->create(&tr, &fake_host, fake_options_get(&fo), &env), PG_EINVAL);
 	assert_int_equal(fake_host_live_allocs(), 0);
 }
@@ -702,6 +724,41 @@ static void interim_1xx_response_is_not_reported(void **state)
 	assert_memory_equal(r.body, "ok", 2);
 }
 
+static void retry_after_of_the_final_response_is_reported_before_headers(void **state)
+{
+	fixture *f = *state;
+	rec r[2];
+
+	make_default(f);
+	get(f, &r[0], "/429");
+	get(f, &r[1], "/500"); /* no Retry-After: no call */
+	run_until_done(f, 2);
+	assert_clean_success(&r[0]);
+	assert_int_equal(r[0].status, 429);
+	assert_int_equal(r[0].retry_after_calls, 1);
+	assert_int_equal(r[0].retry_after_after_headers, 0);
+	assert_string_equal(r[0].retry_after, "7");
+	assert_int_equal(r[1].status, 500);
+	assert_int_equal(r[1].retry_after_calls, 0);
+}
+
+static void retry_after_is_not_reported_to_a_version_1_host(void **state)
+{
+	fixture *f = *state;
+	pg_transport_env env;
+	char base[64];
+	rec r;
+
+	env_init(&env, f, base, sizeof(base));
+	env.version = 1; /* its events table ends before retry_after */
+	make_transport(f, &env, NULL);
+	get(f, &r, "/429");
+	run_until_done(f, 1);
+	assert_clean_success(&r);
+	assert_int_equal(r.status, 429);
+	assert_int_equal(r.retry_after_calls, 0);
+}
+
 static void destroy_with_transfers_in_flight_makes_no_callbacks(void **state)
 {
 	fixture *f = *state;
@@ -900,6 +957,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(bodyless_response_reports_headers_then_done, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(interim_1xx_response_is_not_reported, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		retry_after_of_the_final_response_is_reported_before_headers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(retry_after_is_not_reported_to_a_version_1_host, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(destroy_with_transfers_in_flight_makes_no_callbacks,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(destroy_from_a_body_callback_stops_all_callbacks, setup,

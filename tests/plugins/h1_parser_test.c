@@ -512,6 +512,60 @@ static void test_long_content_type_is_truncated(void **state)
 	assert_int_equal(p.content_type[0], 't');
 }
 
+/* Parses input fed one byte at a time up to the final header section. */
+static void feed_to_headers(pg_h1_parser *p, const char *input)
+{
+	size_t i, n = strlen(input);
+	pg_h1_piece pc;
+
+	pg_h1_parser_init(p, 0);
+	for (i = 0; i < n; i++) {
+		int rc = pg_h1_parser_feed(&pc, p, input + i, 1);
+
+		if (rc == PG_H1_HEADERS)
+			return;
+		assert_int_equal(rc, PG_H1_AGAIN);
+	}
+	fail_msg("no header section in '%s'", input);
+}
+
+static void test_retry_after_keeps_the_first_trimmed_value_of_the_final_response(void **state)
+{
+	char input[512];
+	pg_h1_parser p;
+	pg_h1_piece pc;
+
+	(void)state;
+	/* an interim response's Retry-After is forgotten; blanks trimmed;
+	 * a second Retry-After does not replace the first */
+	feed_to_headers(&p, "HTTP/1.1 103 Early Hints\r\nRetry-After: 99\r\n\r\n"
+			    "HTTP/1.1 429 Too Many Requests\r\nretry-AFTER: \t 7 \t\r\n"
+			    "Retry-After: 8\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(p.status, 429);
+	assert_int_equal(p.has_retry_after, 1);
+	assert_string_equal(p.retry_after, "7");
+	/* an HTTP-date keeps its inner spaces; a bare LF ends the line */
+	feed_to_headers(&p, "HTTP/1.1 503 x\nRetry-After: Sun, 06 Nov 1994 08:49:37 GMT\n\n");
+	assert_string_equal(p.retry_after, "Sun, 06 Nov 1994 08:49:37 GMT");
+	/* none, or an empty one: not reported */
+	feed_to_headers(&p, "HTTP/1.1 429 x\r\nRetry-After:   \r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(p.has_retry_after, 0);
+	assert_string_equal(p.retry_after, "");
+	/* a long value is cut, not an error; the next response starts clean */
+	snprintf(input, sizeof(input),
+		 "HTTP/1.1 429 x\r\nRetry-After: %0200d\r\n"
+		 "Content-Length: 0\r\n\r\n",
+		 1);
+	pg_h1_parser_init(&p, 0);
+	assert_int_equal(pg_h1_parser_feed(&pc, &p, input, strlen(input)), PG_H1_HEADERS);
+	assert_int_equal(strlen(p.retry_after), PG_H1_RETRY_AFTER_MAX - 1);
+	assert_int_equal(pg_h1_parser_feed(&pc, &p, "", 0), PG_H1_DONE);
+	pg_h1_parser_reset(&p, 0);
+	snprintf(input, sizeof(input), "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(pg_h1_parser_feed(&pc, &p, input, strlen(input)), PG_H1_HEADERS);
+	assert_int_equal(p.has_retry_after, 0);
+}
+
 static void test_large_body_is_delivered_in_place(void **state)
 {
 	const char *hdr = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n";
@@ -609,6 +663,7 @@ int main(void)
 	    cmocka_unit_test(test_trailer_cap),
 	    cmocka_unit_test(test_chunk_size_line_cap),
 	    cmocka_unit_test(test_long_content_type_is_truncated),
+	    cmocka_unit_test(test_retry_after_keeps_the_first_trimmed_value_of_the_final_response),
 	    cmocka_unit_test(test_large_body_is_delivered_in_place),
 	    cmocka_unit_test(test_data_after_done_without_reset_is_an_error),
 	    cmocka_unit_test(test_errors_are_sticky_and_started_tracks_bytes),

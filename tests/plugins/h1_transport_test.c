@@ -77,6 +77,8 @@ static int handle(test_server *s, test_conn *c, const test_request *req)
 		memset(big, 'x', 1000);
 		big[1000] = '\0';
 		respond(c->fd, "200 OK", "", big, 0);
+	} else if (strcmp(path, "/429") == 0) {
+		respond(c->fd, "429 Too Many Requests", "Retry-After: 3\r\n", "{}", 0);
 	} else if (strcmp(path, "/404") == 0) {
 		respond(c->fd, "404 Not Found", "", "{\"error\":\"nope\"}", 0);
 	} else if (strcmp(path, "/sse-gated") == 0) {
@@ -163,6 +165,8 @@ typedef struct xfer {
 	pg_error_class fail;
 	char msg[256];
 	int new_connection;
+	int retry_after_calls;
+	char retry_after[80];
 	pg_ns t_start, t_headers, t_first_body, t_done;
 } xfer;
 
@@ -250,7 +254,16 @@ static void on_done(void *ctx, pg_error_class fail, const char *message, pg_ns a
 	}
 }
 
-static const pg_transfer_events events = {on_headers, on_body, on_done};
+static void on_retry_after(void *ctx, const char *value)
+{
+	xfer *x = ctx;
+
+	assert_int_equal(x->headers_calls, 0); /* before headers */
+	x->retry_after_calls++;
+	snprintf(x->retry_after, sizeof(x->retry_after), "%s", value);
+}
+
+static const pg_transfer_events events = {on_headers, on_body, on_done, on_retry_after};
 
 static xfer *start_req(harness *h, const char *method, const char *path, const char *body)
 {
@@ -625,6 +638,31 @@ static void test_non_2xx_status_is_passed_through(void **state)
 	h_destroy(h);
 }
 
+static void test_retry_after_is_reported_to_a_version_2_host_only(void **state)
+{
+	harness *h = *state;
+	xfer *x, *y;
+
+	h_create(h);
+	x = start_req(h, "GET", "/429", NULL);
+	y = start_req(h, "GET", "/404", NULL);
+	run_until(h, 2);
+	assert_int_equal(x->status, 429);
+	assert_int_equal(x->retry_after_calls, 1);
+	assert_string_equal(x->retry_after, "3");
+	assert_int_equal(y->retry_after_calls, 0);
+	h_destroy(h);
+	/* a host built for env version 1 passes a shorter events table */
+	h->env.version = 1;
+	h->destroyed = 0;
+	h_create(h);
+	x = start_req(h, "GET", "/429", NULL);
+	run_until(h, 3);
+	assert_int_equal(x->status, 429);
+	assert_int_equal(x->retry_after_calls, 0);
+	h_destroy(h);
+}
+
 static void test_request_is_retried_once_when_server_dropped_idle_connection(void **state)
 {
 	harness *h = *state;
@@ -990,6 +1028,7 @@ int main(void)
 	    T(test_chunked_stream_is_delivered_as_it_arrives),
 	    T(test_large_body_is_sent_whole_across_partial_writes),
 	    T(test_non_2xx_status_is_passed_through),
+	    T(test_retry_after_is_reported_to_a_version_2_host_only),
 	    T(test_request_is_retried_once_when_server_dropped_idle_connection),
 	    T(test_retry_happens_only_once),
 	    T(test_idle_connection_closed_by_server_is_replaced),

@@ -140,7 +140,7 @@ class Handler(BaseHTTPRequestHandler):
         if route.path.rstrip("/").endswith("/json-echo"):
             self._json_echo(req, parse_qs(route.query))
             return
-        chat = self.path.endswith("/chat/completions")
+        chat = route.path.rstrip("/").endswith("/chat/completions")
         n = int(req.get("max_tokens") or req.get("max_completion_tokens") or 16)
         n = min(n, ARGS.tokens) if ARGS.tokens else n
         if not req.get("stream"):
