@@ -90,7 +90,7 @@ perfgate compare: $msg"
 	[ "$rc" = 3 ] || fail "$file: run --baseline-file exited $rc, expected 3"
 	# the load ran, so progress and warnings about it (a late send on a busy
 	# machine) may come first; the message must be the only other line
-	grep -Ev '^perfgate: (warning|progress) ' "$T/cmd.err" >"$T/cmd.msg"
+	grep -Ev '^perfgate: (warning|progress)[: ]' "$T/cmd.err" >"$T/cmd.msg"
 	same "$T/cmd.msg" "perfgate: $msg" ||
 		fail "$file: run --baseline-file printed on stderr:
 $(cat "$T/cmd.err")
