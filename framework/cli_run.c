@@ -683,9 +683,10 @@ static void adopt_repeat(pg_run_result *run, const pg_run_result *extra)
 /* Runs the suite's scenarios x->repeat times into run; the first repeat's
  * measurements are the reported ones, every repeat adds its estimates. */
 static int run_repeats(pg_run_result *run, const pg_suite *suite, const pg_exec_opts *x,
-		       FILE *request_log, pg_mock_server **mock, int *exit_code)
+		       FILE *request_log, pg_mock_server **mock, int *exit_code, unsigned int first,
+		       unsigned int count)
 {
-	unsigned int r, n = x->repeat > 1 ? x->repeat : 1;
+	unsigned int r, n = first + count;
 	run_args a;
 	char base[1024];
 	int rc;
@@ -695,7 +696,7 @@ static int run_repeats(pg_run_result *run, const pg_suite *suite, const pg_exec_
 	a.workers = x->workers;
 	if (x->shard != NULL)
 		a.shard = *x->shard;
-	for (r = 0; r < n; r++) {
+	for (r = first; r < n; r++) {
 		pg_run_result extra;
 		pg_run_result *into = r == 0 ? run : &extra;
 
@@ -742,7 +743,7 @@ static int run_repeats(pg_run_result *run, const pg_suite *suite, const pg_exec_
  * call for; PG_EXIT_ERROR when the baseline could not be read. */
 static void compare_baselines(json_t *doc, const pg_suite *suite, const pg_exec_opts *x,
 			      const pg_baseline_cfg **cfg_out, pg_baseline_cfg **owned,
-			      int *exit_code, int *compared)
+			      int *exit_code, int *compared, pg_compare_totals *totals)
 {
 	static const pg_baseline_args none;
 	const pg_baseline_args *ba = x->baseline != NULL ? x->baseline : &none;
@@ -768,6 +769,44 @@ static void compare_baselines(json_t *doc, const pg_suite *suite, const pg_exec_
 		return;
 	}
 	*exit_code = pg_compare_exit_code(&t, ba->strict);
+	*totals = t;
+}
+
+/* Confirms a regression before failing the build: runs more repeats of
+ * every scenario until there are max(2 x the repeats so far, 5), then the
+ * comparisons are made again on all of them (docs/statistics.md,
+ * "Confirmation"). A run disturbed by a busy machine then no longer fails
+ * a build on its own. Returns 0 when nothing was needed or the new
+ * comparisons are in *doc, < 0 when the extra runs could not be made. */
+static int confirm_regressions(json_t **doc, pg_run_result *run, const pg_suite *suite,
+			       const pg_exec_opts *x, pg_mock_server **mock, unsigned int *repeats,
+			       const pg_baseline_cfg **cfg, pg_baseline_cfg **owned, int *cmp_code,
+			       int *compared, pg_compare_totals *totals, int *exit_code)
+{
+	unsigned int target = *repeats * 2 < 5 ? 5 : *repeats * 2;
+	json_t *again;
+
+	if (totals->regressions == 0 || !(*cfg)->confirm || x->merged != NULL || x->shard != NULL)
+		return 0;
+	pg_log(PG_LOG_WARN,
+	       "%d regression%s with %u run%s: confirming with %u more run%s of every scenario "
+	       "(baseline.confirm)",
+	       totals->regressions, totals->regressions == 1 ? "" : "s", *repeats,
+	       *repeats == 1 ? "" : "s", target - *repeats, target - *repeats == 1 ? "" : "s");
+	if (run_repeats(run, suite, x, NULL, mock, exit_code, *repeats, target - *repeats) < 0)
+		return PG_EIO;
+	*repeats = target;
+	if ((again = pg_report_json_build(run)) == NULL)
+		return PG_ENOMEM;
+	json_decref(*doc);
+	*doc = again;
+	if (pg_progress_interrupted())
+		return 0; /* no comparison: the caller marks the run interrupted */
+	pg_baseline_cfg_free(*owned);
+	*owned = NULL;
+	memset(totals, 0, sizeof(*totals));
+	compare_baselines(*doc, suite, x, cfg, owned, cmp_code, compared, totals);
+	return 0;
 }
 
 /* Marks the results document of an interrupted run: "interrupted",
@@ -808,7 +847,10 @@ int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
 	pg_progress_mode mode = pg_progress_mode_for(stderr, x->quiet);
 	int color = x->color >= 0 ? x->color : isatty(STDOUT_FILENO);
 	int exit_code = PG_EXIT_ERROR, cmp_code = 0, compared = 0, sig = 0;
+	unsigned int repeats = x->repeat > 1 ? x->repeat : 1;
+	pg_compare_totals totals;
 
+	memset(&totals, 0, sizeof(totals));
 	memset(&run, 0, sizeof(run));
 	run.suite = suite;
 	pg_redact_url(run.target, sizeof(run.target), suite->target.url);
@@ -837,7 +879,8 @@ int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
 	if (x->merged != NULL) { /* perfgate merge: the parts' measurements, merged */
 		run = *x->merged;
 		memset(x->merged, 0, sizeof(*x->merged));
-	} else if (run_repeats(&run, ran != NULL ? ran : suite, x, log.f, &mock, &exit_code) < 0) {
+	} else if (run_repeats(&run, ran != NULL ? ran : suite, x, log.f, &mock, &exit_code, 0,
+			       repeats) < 0) {
 		goto done;
 	}
 	if (ran != NULL) /* results describe the whole load, the same in every part */
@@ -856,10 +899,18 @@ int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
 		fprintf(stderr, "perfgate: out of memory\n");
 		goto done;
 	}
-	if (sig != 0)
+	if (sig == 0) {
+		compare_baselines(doc, suite, x, &cfg, &owned_cfg, &cmp_code, &compared, &totals);
+		if (confirm_regressions(&doc, &run, ran != NULL ? ran : suite, x, &mock, &repeats,
+					&cfg, &owned_cfg, &cmp_code, &compared, &totals,
+					&exit_code) < 0)
+			goto done;
+		sig = pg_progress_interrupted();
+	}
+	if (sig != 0) {
+		compared = 0;
 		mark_interrupted(doc, &run, suite, x, sig);
-	else
-		compare_baselines(doc, suite, x, &cfg, &owned_cfg, &cmp_code, &compared);
+	}
 	pg_report_console(stdout, &run, color);
 	if (compared)
 		pg_compare_print(stdout, doc, color);

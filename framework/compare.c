@@ -124,13 +124,15 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Leaves out of e[0..*n) the runs more than OUTLIER_MADS robust standard
- * deviations (1.4826 x the median absolute deviation) from the median,
- * when there are at least OUTLIER_MIN_RUNS: one run disturbed by a noisy
- * neighbour on a CI machine must not swamp the spread of the others.
+ * deviations (1.4826 x the median absolute deviation) from the median on
+ * the worse side, when there are at least OUTLIER_MIN_RUNS: one run
+ * disturbed by a noisy neighbour on a CI machine must not swamp the spread
+ * of the others. A busy machine only ever makes a run slower, so a run
+ * better than the rest is kept: it is information, not a disturbance.
  * Returns how many were left out. */
 #define OUTLIER_MIN_RUNS 5
 #define OUTLIER_MADS 5.0
-static size_t drop_outliers(pg_run_estimate *e, size_t *n)
+static size_t drop_outliers(pg_run_estimate *e, size_t *n, int higher_is_better)
 {
 	double v[MAX_RUNS], dev[MAX_RUNS], med, mad;
 	size_t i, k = 0, m = *n;
@@ -147,9 +149,12 @@ static size_t drop_outliers(pg_run_estimate *e, size_t *n)
 	mad = m % 2 ? dev[m / 2] : (dev[m / 2 - 1] + dev[m / 2]) / 2;
 	if (!(mad > 0))
 		return 0;
-	for (i = 0; i < m; i++)
-		if (fabs(e[i].value - med) <= OUTLIER_MADS * 1.4826 * mad)
+	for (i = 0; i < m; i++) {
+		double worse = higher_is_better ? med - e[i].value : e[i].value - med;
+
+		if (worse <= OUTLIER_MADS * 1.4826 * mad)
 			e[k++] = e[i];
+	}
 	*n = k;
 	return m - k;
 }
@@ -158,7 +163,7 @@ static size_t drop_outliers(pg_run_estimate *e, size_t *n)
  * to the repeats this metric needs to detect a worsening of its tolerance. */
 static int compare_metric(json_t *items, const pg_baseline_metric *bm, const pg_baseline *b,
 			  const json_t *scenario, const pg_baseline_cfg *cfg,
-			  pg_compare_totals *t, int *recommended)
+			  pg_compare_totals *t, int *recommended, int *unreachable)
 {
 	pg_compare_spec spec = PG_COMPARE_SPEC_INIT;
 	pg_run_estimate cur[64], *base = NULL;
@@ -179,8 +184,9 @@ static int compare_metric(json_t *items, const pg_baseline_metric *bm, const pg_
 		count(t, PG_VERDICT_INCONCLUSIVE);
 		goto add;
 	}
-	dropped = drop_outliers(base, &n_base) + drop_outliers(cur, &n_cur);
 	spec.higher_is_better = bm->metric->direction == PG_HIGHER_IS_BETTER;
+	dropped = drop_outliers(base, &n_base, spec.higher_is_better) +
+		  drop_outliers(cur, &n_cur, spec.higher_is_better);
 	spec.tol_rel = bm->tol_rel;
 	spec.tol_abs = bm->tol_abs;
 	spec.confidence = cfg->confidence;
@@ -201,10 +207,18 @@ static int compare_metric(json_t *items, const pg_baseline_metric *bm, const pg_
 			 " (%zu outlying run%s left out)", dropped, dropped == 1 ? "" : "s");
 	}
 	item = item_json(bm, &r, cfg->confidence);
-	if (isfinite(r.run_sd) &&
-	    pg_stats_recommend_repeats(&rep, &spec, r.baseline, r.run_sd, n_base, 0.8) == 0 &&
-	    rep > *recommended)
-		*recommended = rep;
+	/* a regression needs the measured change beyond the tolerance, so a
+	 * worsening of exactly the tolerance is found at most half the time:
+	 * the count is for twice the tolerance (docs/statistics.md) */
+	spec.tol_rel *= 2;
+	spec.tol_abs *= 2;
+	if (isfinite(r.run_sd) && r.tolerance > 0 &&
+	    pg_stats_recommend_repeats(&rep, &spec, r.baseline, r.run_sd, n_base, 0.8) == 0) {
+		if (rep < 0)
+			*unreachable = 1;
+		else if (rep > *recommended)
+			*recommended = rep;
+	}
 add:
 	if (item == NULL || json_array_append_new(items, item) < 0)
 		rc = PG_ENOMEM;
@@ -230,7 +244,7 @@ int pg_compare_scenario(json_t *scenario, const pg_baseline *b, pg_baseline_stat
 {
 	json_t *base = json_object(), *items = json_array();
 	char reason[768] = "";
-	int recommended = 0, rc = 0;
+	int recommended = 0, unreachable = 0, rc = 0;
 	size_t i;
 
 	if (base == NULL || items == NULL) {
@@ -261,7 +275,7 @@ int pg_compare_scenario(json_t *scenario, const pg_baseline *b, pg_baseline_stat
 	if (status == PG_BASELINE_COMPARED) {
 		for (i = 0; rc == 0 && i < cfg->n_metrics; i++)
 			rc = compare_metric(items, &cfg->metrics[i], b, scenario, cfg, totals,
-					    &recommended);
+					    &recommended, &unreachable);
 		/* most severe first, stable within a severity */
 		for (i = 1; rc == 0 && i < json_array_size(items); i++) {
 			size_t j = i;
@@ -311,7 +325,9 @@ int pg_compare_scenario(json_t *scenario, const pg_baseline *b, pg_baseline_stat
 		}
 		json_object_set_new(base, "histograms", h);
 	}
-	if (recommended != 0)
+	if (unreachable)
+		json_object_set_new(base, "recommended_repeats", json_integer(-1));
+	else if (recommended != 0)
 		json_object_set_new(base, "recommended_repeats", json_integer(recommended));
 	if (reason[0] != '\0')
 		json_object_set_new(base, "reason", json_string(reason));
@@ -360,11 +376,12 @@ void pg_compare_print(FILE *out, const json_t *doc, int color)
 		const char *reason = json_string_value(json_object_get(base, "reason"));
 		const char *commit = json_string_value(json_object_get(base, "commit"));
 		const char *ref = json_string_value(json_object_get(base, "ref"));
+		const char *name = json_string_value(json_object_get(sc, "name"));
 
 		if (base == NULL)
 			continue;
-		fprintf(out, "\nbaseline of %s: %s", json_string_value(json_object_get(sc, "name")),
-			status ? status : "?");
+		/* a document read back may lack any field: never hand %s a NULL */
+		fprintf(out, "\nbaseline of %s: %s", name ? name : "?", status ? status : "?");
 		if (ref != NULL || commit != NULL)
 			fprintf(out, " (%s%s%.12s)", ref ? ref : "", ref && commit ? " @ " : "",
 				commit ? commit : "");
@@ -379,6 +396,8 @@ void pg_compare_print(FILE *out, const json_t *doc, int color)
 			const json_t *it = json_array_get(items, j);
 			const char *v = json_string_value(json_object_get(it, "verdict"));
 			const char *unit = json_string_value(json_object_get(it, "unit"));
+			const char *metric = json_string_value(json_object_get(it, "metric"));
+			const char *why = json_string_value(json_object_get(it, "reason"));
 			const char *on = "", *off = "";
 			char a[48], b[48];
 
@@ -392,16 +411,23 @@ void pg_compare_print(FILE *out, const json_t *doc, int color)
 				off = on[0] ? "\033[0m" : "";
 			}
 			fprintf(out, "  %s%-12s%s %-22s %12s -> %-12s  %s\n", on, v, off,
-				json_string_value(json_object_get(it, "metric")),
+				metric ? metric : "?",
 				fmt_val(a, sizeof(a), json_object_get(it, "baseline"), unit),
 				fmt_val(b, sizeof(b), json_object_get(it, "current"), unit),
-				json_string_value(json_object_get(it, "reason")));
+				why ? why : "");
 		}
-		if (json_is_integer(json_object_get(base, "recommended_repeats")))
-			fprintf(out,
-				"  recommended: --repeat %lld finds a worsening of the tolerance "
-				"with 80%% power at this noise\n",
-				(long long)json_integer_value(
-				    json_object_get(base, "recommended_repeats")));
+		if (json_is_integer(json_object_get(base, "recommended_repeats"))) {
+			long long rr = json_integer_value(json_object_get(base, "recommended_repeats"));
+
+			if (rr < 0)
+				fprintf(out, "  recommended: more baseline history; at this noise no "
+					     "repeat count finds a worsening of twice the tolerance "
+					     "with 80%% power\n");
+			else
+				fprintf(out,
+					"  recommended: --repeat %lld finds a worsening of twice the "
+					"tolerance with 80%% power at this noise\n",
+					rr);
+		}
 	}
 }

@@ -13,7 +13,7 @@
 #define MAX_COMPARED 64
 
 static const char *const section_keys[] = {"confidence", "history", "default_branch", "tolerance",
-					   "compare"};
+					   "compare",	 "confirm"};
 static const char *const tolerance_keys[] = {"relative", "absolute"};
 
 void pg_baseline_cfg_free(pg_baseline_cfg *c)
@@ -79,6 +79,7 @@ int pg_baseline_cfg_default(pg_baseline_cfg **out)
 	}
 	c->confidence = 0.99;
 	c->history = 20;
+	c->confirm = 1;
 	for (i = 0; rc == 0 && i < NKEYS(names); i++)
 		rc = add_metric(c, names[i], 0.10, NAN, NULL);
 	if (rc == 0)
@@ -221,6 +222,9 @@ int pg_baseline_cfg_from_yaml(pg_baseline_cfg **out, const pg_yaml_node *map)
 			goto done;
 		c->history = (int)h;
 	}
+	if ((n = pg_yaml_opt(map, "confirm")) != NULL &&
+	    (rc = pg_yaml_bool(&c->confirm, n, "confirm")) < 0)
+		goto done;
 	if ((n = pg_yaml_opt(map, "default_branch")) != NULL) {
 		const char *b;
 

@@ -8,6 +8,7 @@
  *     history: 20              # accepted runs kept in the baseline file
  *     default_branch: main     # base branch for the merge-base (default: auto)
  *     tolerance: 5%            # default relative tolerance
+ *     confirm: true            # confirm a regression with more runs before failing
  *     compare:                 # metric: relative tolerance | absolute | both
  *       ttft.p95: 5%
  *       e2e.p95: {relative: 5%, absolute: 20ms}
@@ -39,6 +40,7 @@ typedef struct pg_baseline_cfg {
 	double confidence;    /* default 0.99 */
 	int history;          /* runs a baseline keeps, default 20 */
 	char *default_branch; /* NULL: origin/HEAD, main or master */
+	int confirm;          /* re-run to confirm a regression before failing (default 1) */
 } pg_baseline_cfg;
 
 /* Reads a `baseline:` mapping into a new *out (free with

@@ -58,6 +58,9 @@ check '[c["verdict"] for c in d["scenarios"][0]["comparisons"] if c["metric"] ==
 	"$T/slow/results.json" "ttft.p95 regression"
 check 'd["scenarios"][0]["comparisons"][0]["verdict"] == "regression"' "$T/slow/results.json" "most severe first"
 check 'd["verdict"] == "fail" and d["exit_code"] == 1' "$T/slow/results.json" "document verdict"
+# the regression was confirmed on max(2 x 3, 5) = 6 runs before failing
+check 'len(d["scenarios"][0]["runs"]) == 6' "$T/slow/results.json" "confirmed with 3 more runs"
+grep -q "confirming with 3 more runs" "$T/slow.err" || fail "says it confirms: $(cat "$T/slow.err")"
 grep -q "regression" "$T/slow.out" || fail "console names the regression"
 
 # 4. offline compare of the two results files says the same
@@ -117,7 +120,7 @@ for i in 1 2 3; do
 		--set "target.url=$SLOW" --set "scenarios.0.load.duration=2s" ) >/dev/null 2>&1 || fail "slow history run $i"
 	[ $i = 1 ] && first_slow=$(g rev-parse --short=10 HEAD)
 done
-( cd "$R" && "$PERFGATE" history suites/svc.yaml --metric ttft.p95 ) >"$T/hist.out" 2>&1 || fail "history: $(cat "$T/hist.out")"
+( cd "$R" && "$PERFGATE" history suites/svc.yaml --metric ttft.p95 --min-shift 30% ) >"$T/hist.out" 2>&1 || fail "history: $(cat "$T/hist.out")"
 grep -q "1 change point" "$T/hist.out" || fail "one change point: $(cat "$T/hist.out")"
 grep "<- shift" "$T/hist.out" | grep -q "$first_slow" || fail "the shift begins at the first slow commit ($first_slow): $(cat "$T/hist.out")"
 echo "ok: baselines in git"

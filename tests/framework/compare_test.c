@@ -191,6 +191,29 @@ static void missing_baseline_fails_only_when_strict(void **state)
 	pg_baseline_cfg_free(cfg);
 }
 
+/* A results document read back may lack names (fuzz_results found a NULL
+ * handed to %s): the printout says "?" instead. */
+static void printing_a_document_without_names_shows_placeholders(void **state)
+{
+	json_t *doc = json_pack("{s:[{s:{s:s}, s:[{s:s, s:s, s:f, s:f}]}]}", "scenarios",
+				"baseline", "status", "compared", "comparisons", "verdict",
+				"regression", "unit", "ms", "baseline", 1.0, "current", 2.0);
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&out, &n);
+
+	(void)state;
+	assert_non_null(doc);
+	assert_non_null(f);
+	pg_compare_print(f, doc, 0);
+	fclose(f);
+	assert_non_null(strstr(out, "baseline of ?: compared"));
+	assert_non_null(strstr(out, "regression   ?"));
+	assert_null(strstr(out, "(null)"));
+	free(out);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +221,7 @@ int main(void)
 	    cmocka_unit_test(another_load_is_refused_unless_forced),
 	    cmocka_unit_test(one_disturbed_history_run_is_left_out),
 	    cmocka_unit_test(missing_baseline_fails_only_when_strict),
+	    cmocka_unit_test(printing_a_document_without_names_shows_placeholders),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
