@@ -24,6 +24,22 @@ typedef struct pg_baseline_args {
 	const char *branch; /* --branch NAME */
 } pg_baseline_args;
 
+/* The long options every command that compares takes (run, merge); their
+ * short codes b B N x f u m n are reserved for them. */
+#define PG_CLI_BASELINE_LONGOPTS                                                                   \
+	{"baseline", required_argument, NULL, 'b'},                                                \
+	    {"baseline-file", required_argument, NULL, 'B'},                                       \
+	    {"no-baseline", no_argument, NULL, 'N'}, {"strict", no_argument, NULL, 'x'},           \
+	    {"force", no_argument, NULL, 'f'}, {"update-baseline", no_argument, NULL, 'u'},        \
+	    {"commit", no_argument, NULL, 'm'}, {"branch", required_argument, NULL, 'n'}
+
+/* Applies option c (from PG_CLI_BASELINE_LONGOPTS) to ba and *no_baseline;
+ * returns 1 when c was one of them, 0 otherwise. */
+int pg_cli_baseline_option(pg_baseline_args *ba, int *no_baseline, int c, const char *arg);
+/* Refuses contradicting baseline options with a message starting with
+ * prog; returns 0 or PG_EXIT_USAGE. */
+int pg_cli_baseline_check(const pg_baseline_args *ba, int no_baseline, const char *prog);
+
 /* Compares every scenario of a results document with its baseline and
  * records the outcome in the document. suite_path locates the git
  * repository. Returns 0, or PG_EIO with a message when the baseline

@@ -326,6 +326,58 @@ done:
 	return rc;
 }
 
+int pg_cli_baseline_option(pg_baseline_args *ba, int *no_baseline, int c, const char *arg)
+{
+	switch (c) {
+	case 'b':
+		ba->enabled = 1;
+		ba->ref = arg;
+		return 1;
+	case 'B':
+		ba->enabled = 1;
+		ba->file = arg;
+		return 1;
+	case 'N':
+		*no_baseline = 1;
+		return 1;
+	case 'x':
+		ba->strict = 1;
+		return 1;
+	case 'f':
+		ba->force = 1;
+		return 1;
+	case 'u':
+		ba->update = 1;
+		return 1;
+	case 'm':
+		ba->commit = 1;
+		return 1;
+	case 'n':
+		ba->branch = arg;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int pg_cli_baseline_check(const pg_baseline_args *ba, int no_baseline, const char *prog)
+{
+	const char *why = NULL;
+
+	if ((ba->commit || ba->branch != NULL) && !ba->update)
+		why = "--commit and --branch go with --update-baseline";
+	else if (ba->commit && ba->branch != NULL)
+		why = "give --commit or --branch, not both";
+	else if (no_baseline && ba->enabled)
+		why = "--no-baseline contradicts --baseline/--baseline-file";
+	else if (ba->ref != NULL && ba->file != NULL)
+		why = "give --baseline or --baseline-file, not both";
+	if (why == NULL)
+		return 0;
+	fprintf(stderr, "%s: %s\n", prog, why);
+	return PG_EXIT_USAGE;
+}
+
 /* Sets the document's verdict and exit code after the comparisons. */
 static void doc_verdict(json_t *doc, int exit_code)
 {

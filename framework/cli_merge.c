@@ -111,14 +111,7 @@ static int parse_args(merge_args *a, int argc, char **argv)
 						 {"transport", required_argument, NULL, 'T'},
 						 {"plugin-path", required_argument, NULL, 'p'},
 						 {"report", required_argument, NULL, 'P'},
-						 {"baseline", required_argument, NULL, 'b'},
-						 {"baseline-file", required_argument, NULL, 'B'},
-						 {"no-baseline", no_argument, NULL, 'N'},
-						 {"strict", no_argument, NULL, 'x'},
-						 {"force", no_argument, NULL, 'f'},
-						 {"update-baseline", no_argument, NULL, 'u'},
-						 {"commit", no_argument, NULL, 'm'},
-						 {"branch", required_argument, NULL, 'n'},
+						 PG_CLI_BASELINE_LONGOPTS,
 						 {"color", no_argument, NULL, 'c'},
 						 {"no-color", no_argument, NULL, 'C'},
 						 {"verbose", no_argument, NULL, 'v'},
@@ -164,32 +157,6 @@ static int parse_args(merge_args *a, int argc, char **argv)
 			}
 			a->report = optarg;
 			break;
-		case 'b':
-			a->baseline.enabled = 1;
-			a->baseline.ref = optarg;
-			break;
-		case 'B':
-			a->baseline.enabled = 1;
-			a->baseline.file = optarg;
-			break;
-		case 'N':
-			a->no_baseline = 1;
-			break;
-		case 'x':
-			a->baseline.strict = 1;
-			break;
-		case 'f':
-			a->baseline.force = 1;
-			break;
-		case 'u':
-			a->baseline.update = 1;
-			break;
-		case 'm':
-			a->baseline.commit = 1;
-			break;
-		case 'n':
-			a->baseline.branch = optarg;
-			break;
 		case 'c':
 			a->color = 1;
 			break;
@@ -203,6 +170,8 @@ static int parse_args(merge_args *a, int argc, char **argv)
 			fputs(usage_merge, stdout);
 			return -1;
 		default:
+			if (pg_cli_baseline_option(&a->baseline, &a->no_baseline, c, optarg))
+				break;
 			fputs(usage_merge, stderr);
 			return PG_EXIT_USAGE;
 		}
@@ -213,24 +182,8 @@ static int parse_args(merge_args *a, int argc, char **argv)
 	}
 	a->parts = (const char **)(argv + optind);
 	a->n_parts = (size_t)(argc - optind);
-	if ((a->baseline.commit || a->baseline.branch != NULL) && !a->baseline.update) {
-		fprintf(stderr,
-			"perfgate merge: --commit and --branch go with --update-baseline\n");
+	if (pg_cli_baseline_check(&a->baseline, a->no_baseline, "perfgate merge") != 0)
 		return PG_EXIT_USAGE;
-	}
-	if (a->baseline.commit && a->baseline.branch != NULL) {
-		fprintf(stderr, "perfgate merge: give --commit or --branch, not both\n");
-		return PG_EXIT_USAGE;
-	}
-	if (a->no_baseline && a->baseline.enabled) {
-		fprintf(stderr,
-			"perfgate merge: --no-baseline contradicts --baseline/--baseline-file\n");
-		return PG_EXIT_USAGE;
-	}
-	if (a->baseline.ref != NULL && a->baseline.file != NULL) {
-		fprintf(stderr, "perfgate merge: give --baseline or --baseline-file, not both\n");
-		return PG_EXIT_USAGE;
-	}
 	return 0;
 }
 
