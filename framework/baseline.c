@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "baseline_validate.h"
+#include "clock.h"
 #include "error.h"
 
 /* Longest file name a path component may become (NAME_MAX on Linux). */
@@ -247,11 +248,8 @@ int pg_baseline_add_run(pg_baseline *b, const json_t *scenario, const char *comm
 		return pg_baseline_fail(
 		    &c, "", "'%.80s' is not a commit id (4 to 64 lowercase hex digits)", commit);
 	if (recorded_at == NULL) {
-		time_t t = time(NULL);
-		struct tm tm;
-
-		if (gmtime_r(&t, &tm) == NULL ||
-		    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		pg_utc_now_iso8601(now, sizeof(now));
+		if (now[0] == '\0')
 			return pg_baseline_fail(&c, "", "cannot format the current time");
 		recorded_at = now;
 	}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "cli_baseline.h"
 #include "error.h"
 #include "fileio.h"
@@ -18,27 +19,6 @@
 
 #define BASELINE_MAX_BYTES (256u * 1024 * 1024)
 #define MAX_SCENARIOS 1024
-
-/* The directory holding path; malloc'd. */
-static char *dir_of(const char *path)
-{
-	char *copy = strdup(path), *d;
-
-	if (copy == NULL)
-		return NULL;
-	d = strdup(dirname(copy));
-	free(copy);
-	return d;
-}
-
-static void now_iso8601(char *buf, size_t size)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 /* Where baselines are read and written: a repository (when the suite is in
  * one) and the directory its paths are relative to. */
@@ -51,7 +31,7 @@ typedef struct store {
 
 static int store_open(store *st, const char *suite_path, const pg_baseline_args *ba)
 {
-	char *dir = dir_of(suite_path);
+	char *dir = pg_path_dir(suite_path);
 	const char *wd;
 
 	memset(st, 0, sizeof(*st));
@@ -151,7 +131,7 @@ int pg_cli_update_baselines(const json_t *doc, const char *suite_path, int histo
 	}
 	if ((rc = store_open(&st, suite_path, ba)) < 0)
 		return rc;
-	now_iso8601(recorded, sizeof(recorded));
+	pg_utc_now_iso8601(recorded, sizeof(recorded));
 	for (i = 0; rc == 0 && i < json_array_size(scs); i++) {
 		const json_t *sc = json_array_get(scs, i);
 		const char *name = json_string_value(json_object_get(sc, "name"));
@@ -178,7 +158,7 @@ int pg_cli_update_baselines(const json_t *doc, const char *suite_path, int histo
 			rc = pg_baseline_serialize(&text, b);
 		snprintf(full, sizeof(full), "%s%s", st.root, rel);
 		if (rc == 0) {
-			char *d = dir_of(full);
+			char *d = pg_path_dir(full);
 
 			rc = d == NULL ? PG_ENOMEM : pg_mkdir_p(d);
 			free(d);

@@ -48,18 +48,6 @@ int pg_cli_read_results(json_t **out, const char *path)
 	return 0;
 }
 
-/* The directory holding path ("." for a bare file name); malloc'd. */
-static char *dir_of(const char *path)
-{
-	char *copy = strdup(path), *d;
-
-	if (copy == NULL)
-		return NULL;
-	d = strdup(dirname(copy));
-	free(copy);
-	return d;
-}
-
 /* Baselines held in one file: a baseline document (one scenario) or a
  * results document (each of its scenarios). */
 typedef struct file_source {
@@ -178,7 +166,7 @@ static int compare_from_git(json_t *doc, const char *suite_path, const pg_baseli
 	json_t *scs = json_object_get(doc, "scenarios");
 	pg_baseline_origin origin = {"git", NULL, NULL, NULL};
 	char commit[41], how[256], path[1024], origin_name[1200], corrupt[1400] = "";
-	char *dir = dir_of(suite_path);
+	char *dir = pg_path_dir(suite_path);
 	pg_git *g = NULL;
 	size_t i;
 	int rc;

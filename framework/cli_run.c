@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "cli_baseline.h"
 #include "estimate.h"
 #include "engine.h"
@@ -270,15 +271,6 @@ static int start_mock(pg_mock_server **mock, char *base, size_t size, const char
 		return rc;
 	snprintf(base, size, "http://127.0.0.1:%d/v1", pg_mock_port(*mock));
 	return 0;
-}
-
-static void now_iso8601(char *buf, size_t size)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* One worker per CPU this process may run on (taskset and cgroup cpusets
@@ -809,7 +801,7 @@ int pg_cli_execute(const pg_suite *suite, const pg_exec_opts *x)
 	memset(&run, 0, sizeof(run));
 	run.suite = suite;
 	pg_redact_url(run.target, sizeof(run.target), suite->target.url);
-	now_iso8601(run.started_at, sizeof(run.started_at));
+	pg_utc_now_iso8601(run.started_at, sizeof(run.started_at));
 	/* the first SIGINT/SIGTERM stops the run cleanly (progress.h) */
 	if (pg_progress_signals_install() < 0 ||
 	    (mode != PG_PROGRESS_OFF && pg_progress_new(&display, stderr, mode) < 0)) {

@@ -2,6 +2,7 @@
 #include "fileio.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,4 +163,15 @@ void pg_file_abort_atomic(pg_atomic_file *af)
 	fclose(af->f);
 	af->f = NULL;
 	unlink(af->tmp);
+}
+
+char *pg_path_dir(const char *path)
+{
+	char *copy = strdup(path), *d;
+
+	if (copy == NULL)
+		return NULL;
+	d = strdup(dirname(copy));
+	free(copy);
+	return d;
 }

@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* The directory part of path ("." for a bare file name), malloc'd (the
+ * caller frees); NULL when out of memory. */
+char *pg_path_dir(const char *path);
 /* Creates dir and its parents (mode 0755); existing directories are fine. */
 int pg_mkdir_p(const char *dir);
 /* Writes data to path through a temp file in the same directory, fsync
