@@ -125,19 +125,20 @@ static int cmp_double(const void *a, const void *b)
 
 /* Leaves out of e[0..*n) the runs more than OUTLIER_MADS robust standard
  * deviations (1.4826 x the median absolute deviation) from the median on
- * the worse side, when there are at least OUTLIER_MIN_RUNS: one run
+ * the worse side, when there are at least min_runs: one run
  * disturbed by a noisy neighbour on a CI machine must not swamp the spread
  * of the others. A busy machine only ever makes a run slower, so a run
  * better than the rest is kept: it is information, not a disturbance.
  * Returns how many were left out. */
-#define OUTLIER_MIN_RUNS 5
+#define OUTLIER_MIN_BASE_RUNS 5
+#define OUTLIER_MIN_CURRENT_RUNS 10
 #define OUTLIER_MADS 5.0
-static size_t drop_outliers(pg_run_estimate *e, size_t *n, int higher_is_better)
+static size_t drop_outliers(pg_run_estimate *e, size_t *n, int higher_is_better, size_t min_runs)
 {
 	double v[MAX_RUNS], dev[MAX_RUNS], med, mad;
 	size_t i, k = 0, m = *n;
 
-	if (m < OUTLIER_MIN_RUNS || m > MAX_RUNS)
+	if (m < min_runs || m > MAX_RUNS)
 		return 0;
 	for (i = 0; i < m; i++)
 		v[i] = e[i].value;
@@ -185,8 +186,10 @@ static int compare_metric(json_t *items, const pg_baseline_metric *bm, const pg_
 		goto add;
 	}
 	spec.higher_is_better = bm->metric->direction == PG_HIGHER_IS_BETTER;
-	dropped = drop_outliers(base, &n_base, spec.higher_is_better) +
-		  drop_outliers(cur, &n_cur, spec.higher_is_better);
+	/* the current side needs more runs: in a real slowdown its slow runs
+	 * are the evidence, and the MAD of a few runs is small */
+	dropped = drop_outliers(base, &n_base, spec.higher_is_better, OUTLIER_MIN_BASE_RUNS) +
+		  drop_outliers(cur, &n_cur, spec.higher_is_better, OUTLIER_MIN_CURRENT_RUNS);
 	spec.tol_rel = bm->tol_rel;
 	spec.tol_abs = bm->tol_abs;
 	spec.confidence = cfg->confidence;

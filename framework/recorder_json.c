@@ -269,7 +269,7 @@ done:
 
 static int read_version(const json_t *j, const char *path)
 {
-	int64_t v;
+	int64_t v = 0;
 	int rc;
 
 	if ((rc = get_count(&v, j, "version", path)) < 0)
