@@ -16,7 +16,13 @@ library only.
    (A/A: there is no change, any regression is a false alarm) or from a B
    pool (A/B: a real slowdown, a regression is a detection). OLD and NEW
    are results documents whose scenario holds the chosen runs' "runs";
-   `perfgate compare --suite S --json OUT OLD NEW` judges them.
+   `perfgate compare --suite S --json OUT OLD NEW` judges them. When any
+   metric is a regression, the comparison is confirmed as `perfgate run`
+   does (baseline.confirm): max(2R, 5) - R more current runs are drawn from
+   the same pool, disjoint from the history and the current runs, and
+   `perfgate compare` judges the history against all max(2R, 5); its
+   verdicts are the final ones. Both are reported; the targets are judged
+   on the final verdicts.
 3. The same samples are judged by a naive rule: a regression when the first
    current run is more than 10% worse than the last history run.
 4. Diagnostics: each run's mock factor is recomputed from its seed, so the
@@ -185,8 +191,10 @@ def make_pools(args):
                 pools[noise][speed].append(r)
                 todo.append(r)
     random.Random("%d:order" % args.seed).shuffle(todo)
-    log("%d runs of %s (%s), in %s" % (len(todo), args.suite,
-                                        " ".join(args.run_set) or "as the suite says", args.work))
+    made = sum(os.path.exists(os.path.join(r.dir, "results.json")) for r in todo)
+    log("%d runs of %s (%s), in %s: %d there already, %d to make" %
+        (len(todo), args.suite, " ".join(args.run_set) or "as the suite says", args.work, made,
+         len(todo) - made))
     template, t0 = None, time.monotonic()
     for i, r in enumerate(todo):
         doc = make_run(args, r)
@@ -263,13 +271,20 @@ def naive(hist, cur):
     return out
 
 
-def compare(args, template, job):
-    """Runs perfgate compare for one job; returns its record."""
-    d = os.path.join(args.work, "cmp", "%d" % job["id"])
+def confirm_target(reps):
+    """The runs `perfgate run` confirms a regression with (framework/
+    cli_run.c, confirm_regressions): max(2R, 5)."""
+    return max(2 * reps, 5)
+
+
+def run_compare(args, template, tag, hist, cur):
+    """Runs `perfgate compare` of OLD = hist against NEW = cur; returns
+    (verdicts, changes, baseline object) of its one scenario."""
+    d = os.path.join(args.work, "cmp", tag)
     os.makedirs(d, exist_ok=True)
     old, new, out = (os.path.join(d, n) for n in ("old.json", "new.json", "out.json"))
     try:
-        for path, runs in ((old, job["hist"]), (new, job["cur"])):
+        for path, runs in ((old, hist), (new, cur)):
             with open(path, "w") as f:
                 json.dump(results_doc(template, runs), f)
         cmd = [args.perfgate, "compare", "--suite", args.suite, "--no-color", "--json", out,
@@ -283,39 +298,69 @@ def compare(args, template, job):
         shutil.rmtree(d, ignore_errors=True)
     base = sc.get("baseline") or {}
     if base.get("status") != "compared":
-        die("comparison %d not compared: %s" % (job["id"], base.get("reason")))
+        die("comparison %s not compared: %s" % (tag, base.get("reason")))
     verdicts = {c["metric"]: c["verdict"] for c in sc.get("comparisons") or []}
     changes = {c["metric"]: c.get("change_pct") for c in sc.get("comparisons") or []}
     for m in METRICS:
         if m not in verdicts:
-            die("comparison %d has no verdict for %s" % (job["id"], m))
+            die("comparison %s has no verdict for %s" % (tag, m))
     if (p.returncode == 1) != any(v == "regression" for v in verdicts.values()):
-        die("comparison %d: exit %d does not match the verdicts %s" %
-            (job["id"], p.returncode, verdicts))
+        die("comparison %s: exit %d does not match the verdicts %s" %
+            (tag, p.returncode, verdicts))
+    return verdicts, changes, base
+
+
+def compare(args, template, job):
+    """One comparison as `perfgate run` makes it: compare the R current runs
+    with the history; when any metric is a regression, add the job's
+    confirmation runs (up to max(2R, 5) current runs in all) and compare
+    again, the second verdicts being the final ones. Returns its record."""
+    first, first_changes, base = run_compare(args, template, "%d" % job["id"], job["hist"],
+                                             job["cur"])
+    verdicts, changes, used = first, first_changes, job["cur"]
+    confirmed = any(v == "regression" for v in first.values())
+    if confirmed:
+        used = job["cur"] + job["more"]
+        verdicts, changes, _ = run_compare(args, template, "%d-confirm" % job["id"],
+                                           job["hist"], used)
+    rec = base.get("recommended_repeats")
     return {
         "noise": job["noise"], "repeats": job["repeats"], "speed": job["speed"],
         "verdicts": verdicts, "change_pct": changes,
-        "recommended": base.get("recommended_repeats"),
+        "first_verdicts": first, "first_change_pct": first_changes,
+        "confirm_runs": len(used) if confirmed else None,
+        # absent when no metric had a figure; -1: no count up to 100 is enough
+        "recommended": rec if isinstance(rec, int) else None,
         "naive": naive(job["hist"], job["cur"]),
         "disturbed_cur": any(r.disturbed for r in job["cur"]),
+        "disturbed_used": any(r.disturbed for r in used),
         "disturbed_hist": sum(r.disturbed for r in job["hist"]),
         "hist_seeds": [r.seed for r in job["hist"]], "cur_seeds": [r.seed for r in job["cur"]],
+        "confirm_seeds": [r.seed for r in job["more"]] if confirmed else [],
     }
 
 
 def make_jobs(args, pools):
+    """The comparisons: per setting, a history from pool A, R current runs
+    from the rest of A (A/A) or a B pool, and the runs a confirmation would
+    add, disjoint from both. The confirmation runs come from a stream of
+    their own, so the history and current runs are the same draws as
+    without confirmation (and as in sessions made before it existed)."""
     jobs = []
     for noise in args.noises:
         a = pools[noise][1.0]
         for reps in args.repeats:
             for speed in [1.0] + args.slowdowns:
-                rng = random.Random("%d:%g:%d:%g" % (args.seed, noise, reps, speed))
+                key = "%d:%g:%d:%g" % (args.seed, noise, reps, speed)
+                rng, rng_more = random.Random(key), random.Random(key + ":confirm")
                 for _ in range(args.comparisons):
                     hist = rng.sample(a, args.history)
                     rest = [r for r in a if r not in hist] if speed == 1.0 else pools[noise][speed]
                     cur = rng.sample(rest, reps)
+                    left = [r for r in rest if r not in cur]
+                    more = rng_more.sample(left, confirm_target(reps) - reps)
                     jobs.append({"id": len(jobs), "noise": noise, "repeats": reps,
-                                 "speed": speed, "hist": hist, "cur": cur})
+                                 "speed": speed, "hist": hist, "cur": cur, "more": more})
     return jobs
 
 
@@ -337,12 +382,15 @@ def run_comparisons(args, pools, template):
 # ---- phase 3: figures -------------------------------------------------------
 
 
-def worst(rec):
-    return min(rec["verdicts"].values(), key=lambda v: SEVERITY[v])
+def worst(verdicts):
+    return min(verdicts.values(), key=lambda v: SEVERITY[v])
 
 
 def summarize(args, records):
-    """Rates per setting: summary[(noise, R, speed)] = dict of figures."""
+    """Rates per setting: summary[(noise, R, speed)] = dict of figures. The
+    verdicts are the final ones (after a confirmation, as a build sees
+    them) unless the name says "first" (the first comparison alone, as
+    without confirmation)."""
     groups = {}
     for r in records:
         groups.setdefault((r["noise"], r["repeats"], r["speed"]), []).append(r)
@@ -351,40 +399,47 @@ def summarize(args, records):
         n = len(rs)
         s = {"n": n}
         for v in SEVERITY:
-            s["worst_" + v] = rate(sum(worst(r) == v for r in rs), n)
+            s["worst_" + v] = rate(sum(worst(r["verdicts"]) == v for r in rs), n)
         for m in METRICS:
             s["reg_" + m] = rate(sum(r["verdicts"][m] == "regression" for r in rs), n)
             s["inc_" + m] = rate(sum(r["verdicts"][m] == "inconclusive" for r in rs), n)
             s["naive_" + m] = rate(sum(r["naive"][m] for r in rs), n)
         s["naive_any"] = rate(sum(any(r["naive"].values()) for r in rs), n)
-        s["reg_count"] = sum(worst(r) == "regression" for r in rs)
-        quiet = [r for r in rs if not r["disturbed_cur"]]
+        s["reg_count"] = sum(worst(r["verdicts"]) == "regression" for r in rs)
+        s["first_reg_count"] = sum(worst(r["first_verdicts"]) == "regression" for r in rs)
+        s["first_regression"] = rate(s["first_reg_count"], n)
+        # confirmations made: how often a build pays the extra runs
+        s["confirmed"] = rate(sum(r["confirm_runs"] is not None for r in rs), n)
+        quiet = [r for r in rs if not r["disturbed_used"]]
         s["quiet_n"] = len(quiet)
-        s["quiet_reg_count"] = sum(worst(r) == "regression" for r in quiet)
+        s["quiet_reg_count"] = sum(worst(r["verdicts"]) == "regression" for r in quiet)
         s["quiet_regression"] = rate(s["quiet_reg_count"], len(quiet))
         s["pass_or_improvement"] = s["worst_pass"] + s["worst_improvement"]
-        # no recommended_repeats: no repeat count up to 100 is enough (compare.c
-        # writes none when every metric's figure is -1), counted as -1
-        s["recommended"] = [r["recommended"] if isinstance(r["recommended"], int) else -1
-                            for r in rs]
+        s["recommended"] = [r["recommended"] for r in rs]
         out[key] = s
     return out
 
 
-def median_repeats(vals):
-    """Median of recommended repeat counts, -1 (none up to 100) as infinity;
-    and the share with none."""
+def repeats_figure(vals):
+    """The recommended repeat counts of some comparisons in a few words: the
+    median of those with a count, and the share of -1 (more history
+    needed) and of none at all."""
     if not vals:
         return "-"
-    m = statistics.median_low([math.inf if v < 0 else v for v in vals])
-    none = sum(v < 0 for v in vals) / len(vals)
-    return "%s (none up to 100 in %s)" % (">100" if m == math.inf else "%d" % m, pct(none))
+    counts = [v for v in vals if v is not None and v >= 0]
+    text = "median %s" % (statistics.median_low(counts) if counts else "-")
+    text += ", -1 in %s" % pct(sum(v is not None and v < 0 for v in vals) / len(vals))
+    missing = sum(v is None for v in vals)
+    if missing:
+        text += ", none in %s" % pct(missing / len(vals))
+    return text
 
 
 def report(args, pools, records):
     s = summarize(args, records)
     print("stats_validation: K=%d history runs, tolerance 5%%, confidence 99%%; "
-          "pools A=%d, B=%d runs per noise level; %d comparisons per setting" %
+          "pools A=%d, B=%d runs per noise level; %d comparisons per setting; a regression "
+          "is confirmed with max(2R, 5) runs as perfgate run does" %
           (args.history, args.pool_a, args.pool_b, args.comparisons))
     print()
     print("pools: per metric the median relative to pool A's, the run-to-run CV (sd / mean),")
@@ -395,67 +450,75 @@ def report(args, pools, records):
     for line in pool_summary(pools):
         print(line)
     print()
-    print("A/A (no change), by the worst verdict over both metrics: false regressions (and")
-    print("without the comparisons whose current runs include a disturbed run), inconclusive,")
-    print("pass (or improvement); per-metric false regressions; the naive rule (first repeat")
-    print("more than 10% worse than the last history run) on the same samples")
-    print("  noise  R  false-reg          undisturbed cur   inconcl    pass | reg ttft    rps"
-          " | naive: any   ttft    rps")
+    print("A/A (no change), by the worst verdict over both metrics after the confirmation:")
+    print("false regressions (the build fails); the same unconfirmed (the first comparison")
+    print("alone); the same without the comparisons whose current runs include a disturbed")
+    print("run; confirmed = share of comparisons that made the extra runs; inconclusive;")
+    print("pass (or improvement); per-metric false regressions; the naive rule (the first")
+    print("repeat more than 10% worse than the last history run) on the same samples")
+    print("  noise   R | false-reg      unconfirmed    undisturbed    | confirmed inconcl"
+          "    pass | reg ttft     rps | naive   ttft     rps")
     for noise in args.noises:
         for reps in args.repeats:
             x = s[(noise, reps, 1.0)]
-            print("  %4.0f%% %2d  %6s %3d/%-4d     %6s %3d/%-4d  %7s %7s | %8s %6s |"
-                  "   %9s %6s %6s" %
+            print("  %4.0f%% %3d | %6s %3d/%-3d %6s %3d/%-3d %6s %3d/%-3d | %9s %7s %7s |"
+                  " %8s %7s | %5s %6s %7s" %
                   (100 * noise, reps, pct(x["worst_regression"]), x["reg_count"], x["n"],
+                   pct(x["first_regression"]), x["first_reg_count"], x["n"],
                    pct(x["quiet_regression"]), x["quiet_reg_count"], x["quiet_n"],
-                   pct(x["worst_inconclusive"]), pct(x["pass_or_improvement"]),
-                   pct(x["reg_ttft.p95"]), pct(x["reg_throughput.rps"]), pct(x["naive_any"]),
-                   pct(x["naive_ttft.p95"]), pct(x["naive_throughput.rps"])))
+                   pct(x["confirmed"]), pct(x["worst_inconclusive"]),
+                   pct(x["pass_or_improvement"]), pct(x["reg_ttft.p95"]),
+                   pct(x["reg_throughput.rps"]), pct(x["naive_any"]), pct(x["naive_ttft.p95"]),
+                   pct(x["naive_throughput.rps"])))
     print()
-    print("A/B (the current runs slowed down): power = share found as a regression; the")
-    print("share inconclusive per metric; the naive rule on the same samples")
-    print("  noise  R  slowdown | perfgate: any   ttft    rps | inconcl ttft    rps"
-          " | naive: any   ttft    rps")
+    print("A/B (the current runs slowed down): power = share found as a regression after the")
+    print("confirmation, and without it (the first comparison alone); per metric after it;")
+    print("the share inconclusive per metric; the naive rule on the same samples")
+    print("  noise   R slowdown | power unconfirmed    ttft     rps | inconcl ttft     rps"
+          " | naive   ttft     rps")
     for noise in args.noises:
         for reps in args.repeats:
             for speed in args.slowdowns:
                 x = s[(noise, reps, speed)]
-                print("  %4.0f%% %2d  %7.0f%% |  %12s %6s %6s |  %11s %6s |  %9s %6s %6s" %
+                print("  %4.0f%% %3d %7.0f%% | %6s %11s %7s %7s | %12s %7s | %5s %6s %7s" %
                       (100 * noise, reps, 100 * (speed - 1), pct(x["worst_regression"]),
-                       pct(x["reg_ttft.p95"]), pct(x["reg_throughput.rps"]),
-                       pct(x["inc_ttft.p95"]), pct(x["inc_throughput.rps"]),
-                       pct(x["naive_any"]), pct(x["naive_ttft.p95"]),
-                       pct(x["naive_throughput.rps"])))
+                       pct(x["first_regression"]), pct(x["reg_ttft.p95"]),
+                       pct(x["reg_throughput.rps"]), pct(x["inc_ttft.p95"]),
+                       pct(x["inc_throughput.rps"]), pct(x["naive_any"]),
+                       pct(x["naive_ttft.p95"]), pct(x["naive_throughput.rps"])))
     print()
-    print("recommended repeats (baseline.recommended_repeats: the repeats that find a 5%")
-    print("worsening with 80% power at the measured noise; median over the A/A comparisons):")
+    print("recommended repeats (baseline.recommended_repeats of the first comparison: the")
+    print("repeats that find a worsening of twice the 5% tolerance with 80% power at the")
+    print("measured noise; -1 = no count up to 100 is enough, more history needed), over")
+    print("the A/A comparisons:")
     for noise in args.noises:
         allrec = []
         per_r = []
         for reps in args.repeats:
             rec = s[(noise, reps, 1.0)]["recommended"]
             allrec += rec
-            per_r.append("R=%d: %s" % (reps, median_repeats(rec).split(" ")[0]))
-        print("  noise %2.0f%%: %s; by R: %s" % (100 * noise, median_repeats(allrec),
-                                               ", ".join(per_r)))
+            per_r.append("R=%d: %s" % (reps, repeats_figure(rec)))
+        print("  noise %2.0f%%: %s" % (100 * noise, repeats_figure(allrec)))
+        print("     by R: %s" % "; ".join(per_r))
     print()
     return check_targets(args, s)
 
 
 def check_targets(args, s):
-    """Prints PASS/MISS (or n/a when the setting was not run) per target;
-    returns the number missed."""
+    """Prints PASS/MISS (or n/a when the setting was not run) per target, on
+    the figures after the confirmation; returns the number missed."""
     missed = 0
-    print("targets:")
+    print("targets (after the confirmation, as a build sees it):")
     for noise in args.noises:
         for reps in args.repeats:
             x = s[(noise, reps, 1.0)]
             ok = x["worst_regression"] <= 0.01
             missed += not ok
             print("  %s A/A false regressions <= 1%% at noise %.0f%%, R=%d: %s (%d of %d; "
-                  "%s without a disturbed current run)" %
+                  "unconfirmed %s; %s without a disturbed current run)" %
                   ("PASS" if ok else "MISS", 100 * noise, reps, pct(x["worst_regression"]),
-                   x["reg_count"], x["n"], pct(x["quiet_regression"])))
+                   x["reg_count"], x["n"], pct(x["first_regression"]),
+                   pct(x["quiet_regression"])))
 
     def power(noise, speed, max_r, want):
         nonlocal missed
@@ -470,9 +533,9 @@ def check_targets(args, s):
         x = s[(noise, best_r, speed)]
         ok = best >= want
         missed += not ok
-        print("  %s %s: %s at R=%d (ttft %s, rps %s)" %
-              ("PASS" if ok else "MISS", what, pct(best), best_r, pct(x["reg_ttft.p95"]),
-               pct(x["reg_throughput.rps"])))
+        print("  %s %s: %s at R=%d (unconfirmed %s; ttft %s, rps %s)" %
+              ("PASS" if ok else "MISS", what, pct(best), best_r, pct(x["first_regression"]),
+               pct(x["reg_ttft.p95"]), pct(x["reg_throughput.rps"])))
 
     power(0.05, 1.20, 3, 0.95)
     power(0.10, 1.20, 10, 0.95)
@@ -511,11 +574,14 @@ def main():
     args.repeats = parse_list(args.repeats, int)
     args.run_prefix = args.run_prefix.split()
     args.run_set = [x for kv in args.run_set for x in ("--set", kv)]
-    if args.history < 2 or args.pool_a < args.history + max(args.repeats):
-        die("--pool-a must hold the history (%d) plus the most repeats (%d)" %
-            (args.history, max(args.repeats)))
-    if args.slowdowns and args.pool_b < max(args.repeats):
-        die("--pool-b must hold at least the most repeats (%d)" % max(args.repeats))
+    # a confirmation draws up to max(2R, 5) current runs, none of them in
+    # the history
+    most = confirm_target(max(args.repeats))
+    if args.history < 2 or args.pool_a < args.history + most:
+        die("--pool-a must hold the history (%d) plus max(2R, 5) = %d current runs" %
+            (args.history, most))
+    if args.slowdowns and args.pool_b < most:
+        die("--pool-b must hold max(2R, 5) = %d current runs" % most)
     if any(s <= 1.0 for s in args.slowdowns):
         die("every slowdown must be a speed above 1")
     os.makedirs(args.work, exist_ok=True)
