@@ -28,15 +28,6 @@
 #include "report_ci.h"
 #include "report_text.h"
 
-/* Until framework/report_html.c exists this stands in for it; when the real
- * one is linked it wins over this weak definition. */
-__attribute__((weak)) int pg_report_html(char **out, const json_t *results)
-{
-	(void)results;
-	*out = strdup("<!doctype html><title>stub</title>\n");
-	return *out != NULL ? 0 : PG_ENOMEM;
-}
-
 /* ---- the results document ---------------------------------------------- */
 
 static json_t *dist(double count, double mean, double min, double p50, double p90, double p95,
