@@ -42,6 +42,11 @@ const pg_plugin_desc *pg_cli_lookup_plugin(void *ctx, pg_plugin_kind kind, const
 /* Appends s to a growable list of strings (pointers only; the caller keeps
  * the strings alive and frees *list). */
 int pg_cli_append(const char ***list, size_t *n, const char *s);
+/* Turns --transport NAME into the override `target.transport=NAME`
+ * appended to *sets (held in static storage: one command per process).
+ * Prints "PROG: --transport ..." and returns PG_EXIT_USAGE for a name too
+ * long, PG_EXIT_ERROR when out of memory, else 0. */
+int pg_cli_transport_option(const char ***sets, size_t *n, const char *name, const char *prog);
 /* Parses --workers (1..1024); prints "PROG: --workers ..." and returns
  * PG_EXIT_USAGE when it is not valid. */
 int pg_cli_parse_workers(unsigned int *out, const char *text, const char *prog);

@@ -117,7 +117,6 @@ static int parse_args(merge_args *a, int argc, char **argv)
 						 {"verbose", no_argument, NULL, 'v'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
-	static char transport[128];
 	int c;
 
 	a->color = -1;
@@ -137,16 +136,14 @@ static int parse_args(merge_args *a, int argc, char **argv)
 		case 't':
 			a->target = optarg;
 			break;
-		case 'T':
-			if (strlen(optarg) > 64) {
-				fprintf(stderr, "perfgate merge: --transport '%s': name too long\n",
-					optarg);
-				return PG_EXIT_USAGE;
-			}
-			snprintf(transport, sizeof(transport), "target.transport=%s", optarg);
-			if (pg_cli_append(&a->sets, &a->n_sets, transport) < 0)
-				return PG_EXIT_ERROR;
+		case 'T': {
+			int rc = pg_cli_transport_option(&a->sets, &a->n_sets, optarg,
+							 "perfgate merge");
+
+			if (rc != 0)
+				return rc;
 			break;
+		}
 		case 'p':
 			a->plugin_path = optarg;
 			break;

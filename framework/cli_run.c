@@ -112,6 +112,18 @@ int pg_cli_append(const char ***list, size_t *n, const char *s)
 	return 0;
 }
 
+int pg_cli_transport_option(const char ***sets, size_t *n, const char *name, const char *prog)
+{
+	static char set[128];
+
+	if (strlen(name) > 64) {
+		fprintf(stderr, "%s: --transport '%s': name too long\n", prog, name);
+		return PG_EXIT_USAGE;
+	}
+	snprintf(set, sizeof(set), "target.transport=%s", name);
+	return pg_cli_append(sets, n, set) < 0 ? PG_EXIT_ERROR : 0;
+}
+
 int pg_cli_parse_workers(unsigned int *out, const char *text, const char *prog)
 {
 	char *end;
@@ -173,15 +185,10 @@ static int parse_args(run_args *a, int argc, char **argv)
 				return PG_EXIT_USAGE;
 			break;
 		case 'T': {
-			static char set[128];
+			int rc = pg_cli_transport_option(&a->sets, &a->n_sets, optarg, "perfgate");
 
-			if (strlen(optarg) > 64) {
-				fprintf(stderr, "perfgate: --transport '%s': name too long\n", optarg);
-				return PG_EXIT_USAGE;
-			}
-			snprintf(set, sizeof(set), "target.transport=%s", optarg);
-			if (pg_cli_append(&a->sets, &a->n_sets, set) < 0)
-				return PG_EXIT_ERROR;
+			if (rc != 0)
+				return rc;
 			break;
 		}
 		case 'p':
